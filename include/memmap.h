@@ -1,0 +1,297 @@
+/*
+ * memmap: portable memory-mapped files, anonymous memory and named shared memory.
+ *
+ * One API over mmap/munmap/msync/mprotect/madvise/mlock (POSIX) and
+ * CreateFileMapping/MapViewOfFile (Windows).  The library hides what makes raw
+ * mapping hard: offsets of any alignment, page-size slack, empty files, ranges
+ * past the end of a file (grown up front instead of a SIGBUS later), durable
+ * sync, and errors that differ per OS.
+ *
+ * Conventions
+ *  - Every function returning int returns 0 on success or a negative
+ *    MEMMAP_E* code.  The codes have the same values on every platform.
+ *  - Functions that create a map set *map to NULL on failure; nothing leaks.
+ *  - Paths and names are UTF-8.
+ *  - Offsets and lengths given to the functions that act on part of a map
+ *    (sync, protect, advise, lock, read, write, probe) are relative to
+ *    memmap_data(); a length of 0 means "to the end of the map".
+ *
+ * Thread safety
+ *  - Distinct maps may be used from distinct threads without locking.
+ *  - On one map, any number of threads may read and write its memory and call
+ *    memmap_data/size/offset/flags, sync, protect, advise, lock, unlock, read,
+ *    write and probe at the same time.  memmap_resize and memmap_close change
+ *    the mapping itself: the caller must make sure no other thread uses that
+ *    map (or pointers into it) while they run.
+ *
+ * This header is C99 and C++ compatible.
+ */
+#ifndef MEMMAP_H
+#define MEMMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32) || defined(__CYGWIN__)
+#  if defined(MEMMAP_STATIC)
+#    define MEMMAP_API
+#  elif defined(MEMMAP_BUILDING)
+#    define MEMMAP_API __declspec(dllexport)
+#  else
+#    define MEMMAP_API __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__) && defined(MEMMAP_BUILDING)
+#  define MEMMAP_API __attribute__((visibility("default")))
+#else
+#  define MEMMAP_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MEMMAP_VERSION_MAJOR 0
+#define MEMMAP_VERSION_MINOR 1
+#define MEMMAP_VERSION_PATCH 0
+
+/* One mapping.  Opaque. */
+typedef struct memmap memmap_t;
+
+/* An open file: a file descriptor on POSIX, a HANDLE on Windows. */
+#ifdef _WIN32
+typedef void *memmap_file_t;
+#else
+typedef int memmap_file_t;
+#endif
+
+/*
+ * Where and how much of a file to map.  A NULL pointer or a zeroed struct means
+ * the defaults.
+ *   offset  first byte of the file to map; any value, no alignment needed.
+ *   length  bytes to map; 0 maps from offset to the end of the file.
+ *   mode    permission bits for a file that MEMMAP_CREATE creates; 0 means
+ *           0666.  The process umask applies either way.
+ */
+typedef struct memmap_options {
+    uint64_t offset;
+    size_t length;
+    unsigned mode;
+} memmap_options;
+
+/*
+ * Flags, OR-ed together.  Each function documents which it accepts; any other
+ * bit is MEMMAP_EINVAL.
+ */
+#define MEMMAP_READ       0x0001u /* readable; always implied */
+#define MEMMAP_WRITE      0x0002u /* shared writable: stores reach the file and every other map of it */
+#define MEMMAP_EXEC       0x0004u /* executable */
+#define MEMMAP_COPY       0x0008u /* private copy-on-write: writable, stores never reach the file */
+#define MEMMAP_CREATE     0x0010u /* create the file or shared memory object if missing */
+#define MEMMAP_EXCL       0x0020u /* with CREATE: fail with MEMMAP_EEXIST if it exists (atomic) */
+#define MEMMAP_TRUNCATE   0x0040u /* open: set the file's length to offset+length; resize: shorten the file too */
+#define MEMMAP_SHARED     0x0080u /* anonymous memory shared with children created by fork */
+#define MEMMAP_POPULATE   0x0100u /* prefault the pages when mapping */
+#define MEMMAP_SPARSE     0x0200u /* grow files without allocating disk blocks (see memmap_open) */
+#define MEMMAP_NOMOVE     0x0400u /* resize: fail with MEMMAP_EBUSY rather than move the data */
+#define MEMMAP_SYNC_ASYNC 0x0800u /* sync: start writing back and return without waiting */
+
+/* Access rights for memmap_protect and memmap_probe. */
+#define MEMMAP_NONE 0u /* no access at all (protect only) */
+
+/* Hints for memmap_advise. */
+#define MEMMAP_ADVICE_NORMAL     0
+#define MEMMAP_ADVICE_SEQUENTIAL 1
+#define MEMMAP_ADVICE_RANDOM     2
+#define MEMMAP_ADVICE_WILLNEED   3
+#define MEMMAP_ADVICE_DONTNEED   4
+
+/*
+ * Error codes.  memmap_last_os_error() gives the raw errno/GetLastError value
+ * behind the most recent failure in the calling thread.
+ */
+#define MEMMAP_OK        0
+#define MEMMAP_EINVAL  (-1)  /* invalid argument: NULL pointer, unknown flag, bad name, overflowing range */
+#define MEMMAP_ENOENT  (-2)  /* no such file or shared memory object */
+#define MEMMAP_EEXIST  (-3)  /* MEMMAP_CREATE|MEMMAP_EXCL and it already exists */
+#define MEMMAP_EACCES  (-4)  /* permission denied, read-only file or file system, or access the map lacks */
+#define MEMMAP_ENOMEM  (-5)  /* out of memory or address space, or a locked-memory limit */
+#define MEMMAP_ENOSPC  (-6)  /* no space left to grow the file or object */
+#define MEMMAP_EFBIG   (-7)  /* the file would exceed the largest size allowed (file system or RLIMIT_FSIZE) */
+#define MEMMAP_ERANGE  (-8)  /* range outside the map, or past the end of a file this map may not grow */
+#define MEMMAP_ENOTSUP (-9)  /* the platform cannot do this for this kind of map */
+#define MEMMAP_EBUSY   (-10) /* resize with MEMMAP_NOMOVE could not keep the address; or the file is in use */
+#define MEMMAP_EIO     (-11) /* I/O error, a page that could not be read or written, or an OS failure with no closer code */
+#define MEMMAP_EBADF   (-12) /* not a valid open file */
+#define MEMMAP_EISDIR  (-13) /* the path is a directory */
+#define MEMMAP_ENODEV  (-14) /* the file cannot be mapped: pipe, socket, terminal, device without mmap */
+#define MEMMAP_EMFILE  (-15) /* too many open files (process or system limit) */
+
+/* --- Creating and closing maps ------------------------------------------ */
+
+/*
+ * Maps part of the file at path.
+ * flags: READ, WRITE or COPY (not both), EXEC, CREATE, EXCL, TRUNCATE, POPULATE, SPARSE.
+ *
+ * - A range of any alignment works; memmap_data() points at exactly opt->offset.
+ * - An empty file, or offset == file size with length 0, gives a valid empty map
+ *   (size 0, data not NULL).  Offset past the end with length 0 is MEMMAP_ERANGE.
+ * - WRITE: when offset+length is past the end of the file, the file is first
+ *   grown with its blocks really allocated, so a full disk is MEMMAP_ENOSPC now,
+ *   never a SIGBUS later.  MEMMAP_SPARSE grows it without allocating (holes).
+ *   If growing fails the file keeps its old size.
+ * - Read-only and COPY maps past the end of the file are MEMMAP_ERANGE.
+ * - TRUNCATE (needs WRITE) sets the file's length to offset+length, shorter or longer.
+ * - Regular files only, plus character devices when opt->length is given
+ *   (the device decides; /dev/null is MEMMAP_ENODEV).
+ * - The file is opened close-on-exec and is closed by memmap_close.
+ */
+MEMMAP_API int memmap_open(memmap_t **map, const char *path, unsigned flags, const memmap_options *opt);
+
+/*
+ * As memmap_open, for a file the caller has opened.  The caller keeps ownership
+ * of file and may close it at once: the map holds its own duplicate.  The file
+ * must be open for reading, and for writing too with WRITE or TRUNCATE
+ * (else MEMMAP_EACCES).  flags: as memmap_open without CREATE and EXCL.
+ */
+MEMMAP_API int memmap_open_file(memmap_t **map, memmap_file_t file, unsigned flags, const memmap_options *opt);
+
+/*
+ * Zero-filled anonymous memory of length bytes, readable and writable.
+ * flags: READ, WRITE (both implied), EXEC, SHARED, POPULATE.
+ * Private to the process unless MEMMAP_SHARED, which shares it with children
+ * created by fork (Windows has no fork; it is accepted and changes nothing).
+ * length 0 gives an empty map.
+ */
+MEMMAP_API int memmap_anon(memmap_t **map, size_t length, unsigned flags);
+
+/*
+ * Named shared memory between unrelated processes.
+ * name: 1 to 200 characters of [A-Za-z0-9._-], and not "." or ".."; anything
+ * else is MEMMAP_EINVAL.  The OS name is "/name" (shm_open) on POSIX and
+ * "Local\memmap-name" on Windows.
+ * flags: READ, WRITE, CREATE, EXCL, TRUNCATE, POPULATE, SPARSE.
+ * - CREATE makes the object if missing: length bytes, zeroed, mode 0600.
+ *   With EXCL, an existing object is MEMMAP_EEXIST (checked atomically).
+ * - length 0 maps an existing object whole.  A length larger than the object
+ *   grows it (WRITE, as files grow) or is MEMMAP_ERANGE (read-only).
+ * - TRUNCATE (needs WRITE) sets the object's size to length.
+ * On POSIX the object lives until memmap_shm_unlink; on Windows it lives until
+ * its last handle is closed.
+ */
+MEMMAP_API int memmap_shm_open(memmap_t **map, const char *name, size_t length, unsigned flags);
+
+/*
+ * Removes the name of a shared memory object; maps of it stay valid.
+ * MEMMAP_ENOENT if there is no such object.  On Windows, where the object
+ * disappears with its last handle, this checks the name and succeeds.
+ */
+MEMMAP_API int memmap_shm_unlink(const char *name);
+
+/*
+ * Unmaps and releases what the library opened.  NULL is a no-op returning 0.
+ * The map is freed even when an error is returned.
+ */
+MEMMAP_API int memmap_close(memmap_t *map);
+
+/* --- Looking at a map ---------------------------------------------------- */
+
+/* The first mapped byte: exactly the requested offset.  Never NULL for a valid map. */
+MEMMAP_API void *memmap_data(const memmap_t *map);
+/* Mapped length in bytes. */
+MEMMAP_API size_t memmap_size(const memmap_t *map);
+/* File offset of memmap_data() (0 for anonymous and shared memory). */
+MEMMAP_API uint64_t memmap_offset(const memmap_t *map);
+/* The access the map was created with: MEMMAP_READ plus WRITE, COPY and EXEC as given. */
+MEMMAP_API unsigned memmap_flags(const memmap_t *map);
+
+/* --- Operating on a map -------------------------------------------------- */
+
+/*
+ * Writes changes in [offset, offset+length) back to the file.  Without
+ * MEMMAP_SYNC_ASYNC it returns only when the data, and the file's size if the
+ * library changed it, are on stable storage (msync + fdatasync/F_FULLFSYNC;
+ * FlushViewOfFile + FlushFileBuffers).  With it, write-back is started only.
+ * Offsets need no alignment.  Anonymous and COPY maps succeed doing nothing.
+ * flags: SYNC_ASYNC.
+ */
+MEMMAP_API int memmap_sync(memmap_t *map, size_t offset, size_t length, unsigned flags);
+
+/*
+ * Changes the access to [offset, offset+length).  prot: MEMMAP_NONE or
+ * READ|WRITE|EXEC (WRITE and EXEC imply READ).  The range widens to whole
+ * pages, so bytes just outside it that share a page change too.  WRITE on a
+ * read-only map is MEMMAP_EACCES.
+ */
+MEMMAP_API int memmap_protect(memmap_t *map, size_t offset, size_t length, unsigned prot);
+
+/*
+ * A hint about how [offset, offset+length) will be used.  A hint the platform
+ * lacks succeeds doing nothing; only bad arguments fail.  DONTNEED never
+ * discards data: on private memory it is at most a hint to page out.
+ */
+MEMMAP_API int memmap_advise(memmap_t *map, size_t offset, size_t length, int advice);
+
+/*
+ * Locks [offset, offset+length) (widened to whole pages) into RAM, faulting it
+ * in.  MEMMAP_ENOMEM when a locked-memory limit (RLIMIT_MEMLOCK, the Windows
+ * working set) is reached and cannot be raised.
+ */
+MEMMAP_API int memmap_lock(memmap_t *map, size_t offset, size_t length);
+MEMMAP_API int memmap_unlock(memmap_t *map, size_t offset, size_t length);
+
+/*
+ * Changes the mapped length to new_length, keeping the contents.
+ * - A WRITE file map (or shared memory object) whose new end is past the end
+ *   of the file grows the file as memmap_open does (allocated unless SPARSE).
+ *   Read-only and COPY maps past the end are MEMMAP_ERANGE.
+ * - Shrinking never shortens the file unless MEMMAP_TRUNCATE is passed.
+ * - The data may move (mremap where it exists).  With MEMMAP_NOMOVE it fails
+ *   with MEMMAP_EBUSY rather than move memmap_data().
+ * - Growing MEMMAP_SHARED anonymous memory is MEMMAP_ENOTSUP on POSIX: the
+ *   children sharing it could not see the new pages.
+ * On failure the map is unchanged and still valid, and the file keeps its size.
+ * flags: NOMOVE, TRUNCATE, SPARSE.
+ */
+MEMMAP_API int memmap_resize(memmap_t *map, size_t new_length, unsigned flags);
+
+/* --- Guarded access ------------------------------------------------------ */
+
+/*
+ * Copies between buf and [offset, offset+length) of the map, turning a fault
+ * (file truncated by another process, I/O error, full disk under a sparse
+ * file) into MEMMAP_EIO instead of a SIGBUS or an access violation; the map
+ * stays usable.  A range outside the map is MEMMAP_ERANGE.  Thread-safe.
+ * Plain pointers from memmap_data() are not protected.
+ */
+MEMMAP_API int memmap_read(memmap_t *map, size_t offset, void *buf, size_t length);
+MEMMAP_API int memmap_write(memmap_t *map, size_t offset, const void *buf, size_t length);
+
+/*
+ * Tells whether [offset, offset+length) can be accessed now without faulting:
+ * 0 if it can, MEMMAP_EIO if a page cannot be read (or written, with
+ * MEMMAP_WRITE in access), MEMMAP_EACCES if the map lacks that access.
+ * access: READ, WRITE.  Probing for WRITE does not change the data.
+ */
+MEMMAP_API int memmap_probe(memmap_t *map, size_t offset, size_t length, unsigned access);
+
+/* --- The platform ------------------------------------------------------- */
+
+/* The page size: the unit of protection, locking and advice. */
+MEMMAP_API size_t memmap_page_size(void);
+/* The unit a mapping's file offset must be aligned to: the page size on POSIX, 64 KiB on Windows. */
+MEMMAP_API size_t memmap_granularity(void);
+
+/* --- Errors -------------------------------------------------------------- */
+
+/* A sentence describing code; never NULL ("unknown error" for unknown codes). */
+MEMMAP_API const char *memmap_strerror(int code);
+/* The code's name, such as "MEMMAP_ENOENT"; never NULL ("MEMMAP_UNKNOWN" for unknown codes). */
+MEMMAP_API const char *memmap_errname(int code);
+/* The raw errno or GetLastError() of the last failed OS call in this thread, 0 if the last failure had none. */
+MEMMAP_API int memmap_last_os_error(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MEMMAP_H */
