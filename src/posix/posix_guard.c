@@ -1,18 +1,286 @@
-/* POSIX guarded copies.  PLACEHOLDER: copies without catching faults yet. */
+/*
+ * POSIX guarded access: copies and probes that survive a fault.
+ *
+ * A page of a file map faults when the file was truncated under it, when the
+ * disk cannot supply it (I/O error) or cannot allocate it (a full disk under a
+ * sparse file), and when its protection forbids the access.  The kernel reports
+ * that as SIGBUS (Linux, the BSDs) or SIGSEGV (macOS, protection faults), which
+ * kills the process unless someone handles it.
+ *
+ * One process-wide handler for both signals is installed the first time a
+ * guard is needed.  A guarded operation publishes, in a thread-local variable,
+ * the address range it touches and a recovery point; the handler jumps back to
+ * that point only when the faulting thread has a guard active and the faulting
+ * address lies in its range.  Every other fault belongs to someone else (a
+ * crash in the program, a runtime that handles its own faults) and is passed
+ * to the handler that was installed before ours, exactly as if we were not
+ * there.
+ */
+#if defined(__linux__)
+#  define _GNU_SOURCE /* MADV_POPULATE_*, madvise */
+#elif defined(__APPLE__)
+#  define _DARWIN_C_SOURCE
+#endif
+
 #include "internal.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 
-int memmap_os_guarded_copy(void *dst, const void *src, size_t len, const void *lo, size_t guard_len)
+/*
+ * The handler reads the thread-local guard.  In a library loaded with dlopen
+ * (a Python extension), the default TLS model may allocate a thread's block on
+ * its first access, which must never happen inside a signal handler; the
+ * initial-exec model places the variable in the static TLS block instead.
+ */
+#if defined(__GNUC__) && defined(__ELF__)
+#  define GUARD_TLS_MODEL __attribute__((tls_model("initial-exec")))
+#else
+#  define GUARD_TLS_MODEL
+#endif
+
+/* Keeps the compiler from moving memory accesses across it; the CPU needs no
+ * fence because the handler runs on the same thread. */
+#if defined(__GNUC__)
+#  define signal_fence() __atomic_signal_fence(__ATOMIC_SEQ_CST)
+#else
+#  define signal_fence() ((void)0)
+#endif
+
+struct guard {
+    sigjmp_buf recover;       /* where the handler resumes this thread */
+    const unsigned char *lo;  /* the range whose faults are ours */
+    size_t len;
+};
+
+/*
+ * The guard active in this thread, or NULL.  volatile: the stores around the
+ * copy look dead to the compiler (nothing it can see reads them), and without
+ * volatile gcc removed them.
+ */
+static MEMMAP_THREAD_LOCAL struct guard *volatile active_guard GUARD_TLS_MODEL;
+
+/* The dispositions found when the handler was installed, for chaining. */
+static struct sigaction previous_bus;
+static struct sigaction previous_segv;
+static pthread_once_t install_once = PTHREAD_ONCE_INIT;
+static int install_errno;
+
+/* --- Chaining faults that are not ours ----------------------------------- */
+
+/* Whether the kernel raised sig for an instruction (it recurs if ignored),
+ * rather than someone sending it with kill or sigqueue. */
+static int raised_by_fault(const siginfo_t *info)
 {
-    (void)lo;
-    (void)guard_len;
-    memcpy(dst, src, len);
+    return info != NULL && info->si_code > 0;
+}
+
+static void pass_to_previous(int sig, siginfo_t *info, void *context)
+{
+    const struct sigaction *prev = sig == SIGBUS ? &previous_bus : &previous_segv;
+    sigset_t saved;
+
+    if (prev->sa_handler == SIG_IGN && !raised_by_fault(info))
+        return;
+    if (prev->sa_handler == SIG_DFL || prev->sa_handler == SIG_IGN) {
+        /*
+         * Put the default back and raise the signal again: it stays pending
+         * while this handler blocks it and ends the process as it would have
+         * without us once the handler returns.  A fault cannot be ignored
+         * (the instruction would fault forever), so SIG_IGN ends here too,
+         * as the kernel itself does for a blocked or ignored fault.
+         */
+        struct sigaction fallback;
+        memset(&fallback, 0, sizeof fallback);
+        fallback.sa_handler = SIG_DFL;
+        sigemptyset(&fallback.sa_mask);
+        sigaction(sig, &fallback, NULL);
+        raise(sig);
+        return;
+    }
+    /* Call the previous handler under the mask it asked for. */
+    pthread_sigmask(SIG_BLOCK, &prev->sa_mask, &saved);
+    if (prev->sa_flags & SA_SIGINFO)
+        prev->sa_sigaction(sig, info, context);
+    else
+        prev->sa_handler(sig);
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+}
+
+/* --- The handler ---------------------------------------------------------- */
+
+static void on_fault(int sig, siginfo_t *info, void *context)
+{
+    struct guard *g = active_guard;
+    int saved_errno = errno;
+
+    if (g != NULL && info != NULL) {
+        const unsigned char *addr = (const unsigned char *)info->si_addr;
+        if (addr >= g->lo && (size_t)(addr - g->lo) < g->len) {
+            /*
+             * Ours.  The recovery point was taken without saving the signal
+             * mask (a system call on every copy), so restore the mask of the
+             * interrupted code here, which unblocks sig again.
+             */
+            const ucontext_t *uc = (const ucontext_t *)context;
+            active_guard = NULL;
+            pthread_sigmask(SIG_SETMASK, &uc->uc_sigmask, NULL);
+            siglongjmp(g->recover, 1);
+        }
+    }
+    pass_to_previous(sig, info, context);
+    errno = saved_errno;
+}
+
+static int install_one(int sig, struct sigaction *previous)
+{
+    struct sigaction action;
+
+    /* Read the old action first, so that it is complete before any fault can
+     * reach our handler and chain to it. */
+    if (sigaction(sig, NULL, previous) != 0)
+        return errno;
+    memset(&action, 0, sizeof action);
+    action.sa_sigaction = on_fault;
+    sigemptyset(&action.sa_mask);
+    /* SA_ONSTACK: a thread with an alternate signal stack (a runtime such as
+     * Go's, or a program catching stack overflows) expects handlers to use it. */
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    if (sigaction(sig, &action, NULL) != 0)
+        return errno;
     return 0;
 }
 
+static void install_handler(void)
+{
+    install_errno = install_one(SIGBUS, &previous_bus);
+    if (install_errno == 0)
+        install_errno = install_one(SIGSEGV, &previous_segv);
+}
+
+/* --- Running code under a guard -------------------------------------------- */
+
+enum guarded_op {
+    OP_COPY,        /* memcpy(dst, src, len) */
+    OP_TOUCH_READ,  /* read one byte of every page of [dst, dst+len) */
+    OP_TOUCH_WRITE  /* write access to every page, leaving the data as it is */
+};
+
+/*
+ * Where touch_pages leaves what it read.  A load whose value goes nowhere is
+ * dropped by binary translators such as valgrind even when it is volatile,
+ * and then the probe would not notice an unreadable page.  Stored atomically
+ * because threads probe at the same time.
+ */
+static unsigned char touched_sink;
+
+static void touch_pages(unsigned char *addr, size_t len, int write)
+{
+    size_t page = memmap_os_page_size();
+    unsigned char seen = 0;
+    size_t at;
+
+    for (at = 0; at < len; at += page) {
+        if (write) {
+            /* An atomic add of zero writes the byte without changing it, even
+             * while other threads or processes store to the same byte. */
+            __atomic_fetch_add(addr + at, (unsigned char)0, __ATOMIC_RELAXED);
+        } else {
+            seen ^= *(volatile const unsigned char *)(addr + at);
+        }
+    }
+    __atomic_store_n(&touched_sink, seen, __ATOMIC_RELAXED);
+}
+
+/*
+ * Runs op with faults inside [lo, lo+guard_len) turned into MEMMAP_EIO.
+ * Nothing changed between sigsetjmp and the jump back is read afterwards,
+ * so no local needs to be volatile.
+ */
+static int run_guarded(enum guarded_op op, void *dst, const void *src, size_t len,
+                       const void *lo, size_t guard_len)
+{
+    struct guard g;
+    struct guard *outer;
+
+    pthread_once(&install_once, install_handler);
+    if (install_errno != 0)
+        return memmap_os_error(install_errno);
+
+    g.lo = (const unsigned char *)lo;
+    g.len = guard_len;
+    /* A signal handler of the caller's may itself use the library while a
+     * guard is active; it gets its own and puts the outer one back. */
+    outer = active_guard;
+    if (sigsetjmp(g.recover, 0) != 0) {
+        active_guard = outer;
+        return memmap_fail(MEMMAP_EIO);
+    }
+    active_guard = &g;
+    signal_fence();
+    if (op == OP_COPY)
+        memcpy(dst, src, len);
+    else
+        touch_pages((unsigned char *)dst, len, op == OP_TOUCH_WRITE);
+    signal_fence();
+    active_guard = outer;
+    return 0;
+}
+
+int memmap_os_guarded_copy(void *dst, const void *src, size_t len, const void *lo, size_t guard_len)
+{
+    return run_guarded(OP_COPY, dst, src, len, lo, guard_len);
+}
+
+/* --- Probing ---------------------------------------------------------------- */
+
+#if defined(MADV_POPULATE_READ) && defined(MADV_POPULATE_WRITE)
+/*
+ * Linux 5.14+ faults the pages in without touching them and reports what
+ * would have been a SIGBUS as EFAULT.  Returns 1 when the kernel could not
+ * answer (it lacks the advice, or the range's protection or kind rules it
+ * out, both EINVAL), so the caller must probe by touching.
+ */
+static int probe_by_populating(void *addr, size_t len, int write, int *rc)
+{
+    int advice = write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ;
+    int r;
+
+    do
+        r = madvise(addr, len, advice);
+    while (r != 0 && errno == EINTR);
+    if (r == 0) {
+        *rc = 0;
+        return 0;
+    }
+    switch (errno) {
+    case EINVAL:
+        return 1;
+    case EFAULT:
+#  ifdef EHWPOISON
+    case EHWPOISON:
+#  endif
+        *rc = memmap_fail_os(MEMMAP_EIO, errno);
+        return 0;
+    default:
+        *rc = memmap_os_error(errno);
+        return 0;
+    }
+}
+#endif
+
 int memmap_os_probe(memmap_t *m, void *addr, size_t len, int write)
 {
-    (void)m; (void)addr; (void)len; (void)write;
-    return 0;
+#if defined(MADV_POPULATE_READ) && defined(MADV_POPULATE_WRITE)
+    int rc;
+    if (!probe_by_populating(addr, len, write, &rc))
+        return rc;
+#endif
+    /* The guard covers the whole view: addr is the page start below data. */
+    return run_guarded(write ? OP_TOUCH_WRITE : OP_TOUCH_READ, addr, NULL, len,
+                       m->view, m->view_size);
 }
