@@ -1,5 +1,5 @@
 /*
- * The seam between the platform-independent part of memmap (src/*.c) and the
+ * The seam between the platform-independent part of memmap (the .c files in src/) and the
  * backends (src/posix, src/win32).
  *
  * The shared code validates arguments, does the range and slack arithmetic,
@@ -81,6 +81,8 @@ int memmap_os_error(int os_code);
 size_t memmap_os_page_size(void);
 size_t memmap_os_granularity(void);
 
+/* Sets m->os to "holds nothing" (called once on a zeroed map, before anything else). */
+void memmap_os_init(memmap_t *m);
 /* Opens path for the access in m->flags (CREATE, EXCL, WRITE/TRUNCATE), close-on-exec. */
 int memmap_os_open_path(memmap_t *m, const char *path, unsigned mode);
 /* Duplicates the caller's file into m->os after checking it is open for the access in m->flags. */

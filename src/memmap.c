@@ -1,0 +1,462 @@
+/*
+ * The platform-independent part of memmap: argument checks, the arithmetic of
+ * ranges and slack, and the decision of when a file must grow.  Everything
+ * that touches the OS goes through the memmap_os_* functions of the backend.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ACCESS_FLAGS    (MEMMAP_READ | MEMMAP_WRITE | MEMMAP_COPY | MEMMAP_EXEC)
+#define OPEN_FILE_FLAGS (ACCESS_FLAGS | MEMMAP_TRUNCATE | MEMMAP_POPULATE | MEMMAP_SPARSE)
+#define OPEN_FLAGS      (OPEN_FILE_FLAGS | MEMMAP_CREATE | MEMMAP_EXCL)
+#define ANON_FLAGS      (MEMMAP_READ | MEMMAP_WRITE | MEMMAP_EXEC | MEMMAP_SHARED | MEMMAP_POPULATE)
+#define SHM_FLAGS       (MEMMAP_READ | MEMMAP_WRITE | MEMMAP_CREATE | MEMMAP_EXCL | MEMMAP_TRUNCATE | \
+                         MEMMAP_POPULATE | MEMMAP_SPARSE)
+#define RESIZE_FLAGS    (MEMMAP_NOMOVE | MEMMAP_TRUNCATE | MEMMAP_SPARSE)
+#define PROT_FLAGS      (MEMMAP_READ | MEMMAP_WRITE | MEMMAP_EXEC)
+/* What a map remembers of the flags it was created with. */
+#define KEPT_FLAGS      (ACCESS_FLAGS | MEMMAP_SHARED | MEMMAP_SPARSE)
+
+#define MAX_FILE_SIZE   ((uint64_t)INT64_MAX)
+#define MAX_SHM_NAME    200
+
+/* --- Creating and destroying map objects --------------------------------- */
+
+static int check_flag_combination(unsigned flags)
+{
+    if ((flags & MEMMAP_WRITE) && (flags & MEMMAP_COPY))
+        return memmap_fail(MEMMAP_EINVAL);
+    if ((flags & MEMMAP_EXCL) && !(flags & MEMMAP_CREATE))
+        return memmap_fail(MEMMAP_EINVAL);
+    if ((flags & MEMMAP_TRUNCATE) && !(flags & MEMMAP_WRITE))
+        return memmap_fail(MEMMAP_EINVAL);
+    return 0;
+}
+
+static int new_map(memmap_t **out, enum memmap_kind kind, unsigned flags)
+{
+    memmap_t *m = calloc(1, sizeof *m);
+    if (!m)
+        return memmap_fail(MEMMAP_ENOMEM);
+    m->kind = kind;
+    m->flags = (flags & KEPT_FLAGS) | MEMMAP_READ;
+    m->data = memmap_empty_data();
+    memmap_os_init(m);
+    *out = m;
+    return 0;
+}
+
+/* Frees m and what it holds; the result of the first step that failed. */
+static int destroy_map(memmap_t *m)
+{
+    int rc = memmap_os_unmap(m);
+    int rc2 = memmap_os_release(m);
+    free(m);
+    return rc ? rc : rc2;
+}
+
+/* Maps [offset, offset+length) of m's file, aligning down to the granularity
+ * and hiding the slack.  A zero length gives an empty map without an OS call. */
+static int map_view(memmap_t *m, uint64_t offset, size_t length, int populate)
+{
+    size_t slack = (size_t)(offset % memmap_os_granularity());
+    int rc;
+
+    m->offset = offset;
+    m->slack = slack;
+    if (length == 0)
+        return 0;
+    if (length > SIZE_MAX - slack)
+        return memmap_fail(MEMMAP_ENOMEM);
+    rc = memmap_os_map(m, offset - slack, slack + length, populate);
+    if (rc != 0)
+        return rc;
+    m->view_size = slack + length;
+    m->data = (unsigned char *)m->view + slack;
+    m->size = length;
+    return 0;
+}
+
+/*
+ * Decides the file size a map of [offset, offset+*length) needs and whether it
+ * may have it.  *length 0 means "to the end of the file" and is replaced by
+ * the real length.  may_grow says the map may extend the file.
+ */
+static int plan_file_size(uint64_t file_size, uint64_t offset, size_t *length, unsigned flags,
+                          int may_grow, uint64_t *new_file_size)
+{
+    uint64_t end;
+
+    if (*length == 0 && !(flags & MEMMAP_TRUNCATE)) {
+        if (offset > file_size)
+            return memmap_fail(MEMMAP_ERANGE);
+        if (file_size - offset > SIZE_MAX)
+            return memmap_fail(MEMMAP_ENOMEM);
+        *length = (size_t)(file_size - offset);
+    }
+    if ((uint64_t)*length > UINT64_MAX - offset)
+        return memmap_fail(MEMMAP_EINVAL);
+    end = offset + *length;
+    if (end > MAX_FILE_SIZE)
+        return memmap_fail(MEMMAP_EFBIG);
+    if (flags & MEMMAP_TRUNCATE)
+        *new_file_size = end;
+    else if (end > file_size && may_grow)
+        *new_file_size = end;
+    else if (end > file_size)
+        return memmap_fail(MEMMAP_ERANGE);
+    else
+        *new_file_size = file_size;
+    return 0;
+}
+
+/* Sizes m's open file (or object) for the range and maps it. */
+static int map_open_file(memmap_t *m, uint64_t offset, size_t length, unsigned flags, int may_grow)
+{
+    enum memmap_file_type type;
+    uint64_t file_size, new_size;
+    int rc;
+
+    if ((rc = memmap_os_file_info(m, &type, &file_size)) != 0)
+        return rc;
+    switch (type) {
+    case MEMMAP_FILE_REGULAR:
+        break;
+    case MEMMAP_FILE_DIRECTORY:
+        return memmap_fail(MEMMAP_EISDIR);
+    case MEMMAP_FILE_DEVICE:
+        /* A device has no size to check or grow: map what was asked, and let it refuse. */
+        if (length == 0 || (flags & MEMMAP_TRUNCATE))
+            return memmap_fail(MEMMAP_ENODEV);
+        if ((uint64_t)length > UINT64_MAX - offset)
+            return memmap_fail(MEMMAP_EINVAL);
+        return map_view(m, offset, length, (flags & MEMMAP_POPULATE) != 0);
+    default:
+        return memmap_fail(MEMMAP_ENODEV);
+    }
+
+    if ((rc = plan_file_size(file_size, offset, &length, flags, may_grow, &new_size)) != 0)
+        return rc;
+    if (new_size != file_size) {
+        rc = memmap_os_set_file_size(m, file_size, new_size, !(flags & MEMMAP_SPARSE));
+        if (rc != 0)
+            return rc;
+        m->size_dirty = 1;
+    }
+    rc = map_view(m, offset, length, (flags & MEMMAP_POPULATE) != 0);
+    if (rc != 0 && new_size > file_size)
+        memmap_os_set_file_size(m, new_size, file_size, 0); /* the file keeps its old size */
+    return rc;
+}
+
+static const memmap_options default_options = {0, 0, 0};
+
+int memmap_open(memmap_t **map, const char *path, unsigned flags, const memmap_options *opt)
+{
+    memmap_t *m;
+    int rc;
+
+    if (!map)
+        return memmap_fail(MEMMAP_EINVAL);
+    *map = NULL;
+    if (!opt)
+        opt = &default_options;
+    if (!path || (flags & ~OPEN_FLAGS) || (opt->mode & ~07777u))
+        return memmap_fail(MEMMAP_EINVAL);
+    if ((rc = check_flag_combination(flags)) != 0)
+        return rc;
+    if ((rc = new_map(&m, MEMMAP_KIND_FILE, flags)) != 0)
+        return rc;
+    rc = memmap_os_open_path(m, path, opt->mode ? opt->mode : 0666u);
+    if (rc == 0)
+        rc = map_open_file(m, opt->offset, opt->length, flags, (flags & MEMMAP_WRITE) != 0);
+    if (rc != 0) {
+        destroy_map(m);
+        return rc;
+    }
+    *map = m;
+    return 0;
+}
+
+int memmap_open_file(memmap_t **map, memmap_file_t file, unsigned flags, const memmap_options *opt)
+{
+    memmap_t *m;
+    int rc;
+
+    if (!map)
+        return memmap_fail(MEMMAP_EINVAL);
+    *map = NULL;
+    if (!opt)
+        opt = &default_options;
+    if (flags & ~OPEN_FILE_FLAGS)
+        return memmap_fail(MEMMAP_EINVAL);
+    if ((rc = check_flag_combination(flags)) != 0)
+        return rc;
+    if ((rc = new_map(&m, MEMMAP_KIND_FILE, flags)) != 0)
+        return rc;
+    rc = memmap_os_adopt_file(m, file);
+    if (rc == 0)
+        rc = map_open_file(m, opt->offset, opt->length, flags, (flags & MEMMAP_WRITE) != 0);
+    if (rc != 0) {
+        destroy_map(m);
+        return rc;
+    }
+    *map = m;
+    return 0;
+}
+
+int memmap_anon(memmap_t **map, size_t length, unsigned flags)
+{
+    memmap_t *m;
+    int rc;
+
+    if (!map)
+        return memmap_fail(MEMMAP_EINVAL);
+    *map = NULL;
+    if (flags & ~ANON_FLAGS)
+        return memmap_fail(MEMMAP_EINVAL);
+    /* Anonymous memory exists to be written: it is always readable and writable. */
+    if ((rc = new_map(&m, MEMMAP_KIND_ANON, flags | MEMMAP_WRITE)) != 0)
+        return rc;
+    if ((rc = map_view(m, 0, length, (flags & MEMMAP_POPULATE) != 0)) != 0) {
+        destroy_map(m);
+        return rc;
+    }
+    *map = m;
+    return 0;
+}
+
+/* Portable names: 1 to 200 of [A-Za-z0-9._-], not "." or "..". */
+static int valid_shm_name(const char *name)
+{
+    size_t n;
+    if (!name || !strcmp(name, ".") || !strcmp(name, ".."))
+        return 0;
+    for (n = 0; name[n]; n++) {
+        char c = name[n];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '.' || c == '_' || c == '-';
+        if (!ok || n >= MAX_SHM_NAME)
+            return 0;
+    }
+    return n > 0;
+}
+
+int memmap_shm_open(memmap_t **map, const char *name, size_t length, unsigned flags)
+{
+    memmap_t *m;
+    int created = 0, rc;
+
+    if (!map)
+        return memmap_fail(MEMMAP_EINVAL);
+    *map = NULL;
+    if (!valid_shm_name(name) || (flags & ~SHM_FLAGS))
+        return memmap_fail(MEMMAP_EINVAL);
+    if ((rc = check_flag_combination(flags)) != 0)
+        return rc;
+    if ((rc = new_map(&m, MEMMAP_KIND_SHM, flags)) != 0)
+        return rc;
+    rc = memmap_os_shm_open(m, name, length, &created);
+    /* A new object is sized here even when it is mapped read-only. */
+    if (rc == 0)
+        rc = map_open_file(m, 0, length, flags, created || (flags & MEMMAP_WRITE));
+    if (rc != 0) {
+        destroy_map(m);
+        if (created)
+            memmap_os_shm_discard(name);
+        return rc;
+    }
+    m->offset = 0;
+    *map = m;
+    return 0;
+}
+
+int memmap_shm_unlink(const char *name)
+{
+    if (!valid_shm_name(name))
+        return memmap_fail(MEMMAP_EINVAL);
+    return memmap_os_shm_unlink(name);
+}
+
+int memmap_close(memmap_t *map)
+{
+    return map ? destroy_map(map) : 0;
+}
+
+/* --- Accessors --------------------------------------------------------------- */
+
+void *memmap_data(const memmap_t *map) { return map ? map->data : NULL; }
+size_t memmap_size(const memmap_t *map) { return map ? map->size : 0; }
+uint64_t memmap_offset(const memmap_t *map) { return map ? map->offset : 0; }
+unsigned memmap_flags(const memmap_t *map) { return map ? map->flags & ACCESS_FLAGS : 0; }
+size_t memmap_page_size(void) { return memmap_os_page_size(); }
+size_t memmap_granularity(void) { return memmap_os_granularity(); }
+
+/* --- Operations on a range ------------------------------------------------------ */
+
+/*
+ * Checks [offset, offset+*length) against the map (length 0: to the end) and
+ * widens it to whole pages: *addr and *len get the page-aligned span.  An
+ * empty range gives *len 0.
+ */
+static int page_span(const memmap_t *m, size_t offset, size_t length, void **addr, size_t *len)
+{
+    uintptr_t page = memmap_os_page_size(), start, end;
+
+    if (offset > m->size)
+        return memmap_fail(MEMMAP_ERANGE);
+    if (length == 0)
+        length = m->size - offset;
+    else if (length > m->size - offset)
+        return memmap_fail(MEMMAP_ERANGE);
+    if (length == 0) {
+        *addr = NULL;
+        *len = 0;
+        return 0;
+    }
+    start = (uintptr_t)(m->data + offset) & ~(page - 1);
+    end = ((uintptr_t)(m->data + offset + length) + page - 1) & ~(page - 1);
+    *addr = (void *)start;
+    *len = (size_t)(end - start);
+    return 0;
+}
+
+int memmap_sync(memmap_t *map, size_t offset, size_t length, unsigned flags)
+{
+    void *addr;
+    size_t len;
+    int durable, rc;
+
+    if (!map || (flags & ~MEMMAP_SYNC_ASYNC))
+        return memmap_fail(MEMMAP_EINVAL);
+    if ((rc = page_span(map, offset, length, &addr, &len)) != 0)
+        return rc;
+    /* Anonymous and private memory has no file to write back to. */
+    if (map->kind == MEMMAP_KIND_ANON || (map->flags & MEMMAP_COPY))
+        return 0;
+    durable = !(flags & MEMMAP_SYNC_ASYNC);
+    if (len == 0 && !(durable && map->size_dirty))
+        return 0;
+    rc = memmap_os_sync(map, addr, len, durable);
+    if (rc == 0 && durable)
+        map->size_dirty = 0;
+    return rc;
+}
+
+int memmap_protect(memmap_t *map, size_t offset, size_t length, unsigned prot)
+{
+    void *addr;
+    size_t len;
+    int rc;
+
+    if (!map || (prot & ~PROT_FLAGS))
+        return memmap_fail(MEMMAP_EINVAL);
+    /* Windows cannot add write or execute access a view was not created with; POSIX is held to the same rule. */
+    if ((prot & MEMMAP_WRITE) && !(map->flags & (MEMMAP_WRITE | MEMMAP_COPY)))
+        return memmap_fail(MEMMAP_EACCES);
+    if ((prot & MEMMAP_EXEC) && !(map->flags & MEMMAP_EXEC))
+        return memmap_fail(MEMMAP_EACCES);
+    if ((rc = page_span(map, offset, length, &addr, &len)) != 0 || len == 0)
+        return rc;
+    return memmap_os_protect(map, addr, len, prot);
+}
+
+int memmap_advise(memmap_t *map, size_t offset, size_t length, int advice)
+{
+    void *addr;
+    size_t len;
+    int rc;
+
+    if (!map || advice < MEMMAP_ADVICE_NORMAL || advice > MEMMAP_ADVICE_DONTNEED)
+        return memmap_fail(MEMMAP_EINVAL);
+    if ((rc = page_span(map, offset, length, &addr, &len)) != 0 || len == 0)
+        return rc;
+    return memmap_os_advise(map, addr, len, advice);
+}
+
+int memmap_lock(memmap_t *map, size_t offset, size_t length)
+{
+    void *addr;
+    size_t len;
+    int rc;
+
+    if (!map)
+        return memmap_fail(MEMMAP_EINVAL);
+    if ((rc = page_span(map, offset, length, &addr, &len)) != 0 || len == 0)
+        return rc;
+    return memmap_os_lock(map, addr, len);
+}
+
+int memmap_unlock(memmap_t *map, size_t offset, size_t length)
+{
+    void *addr;
+    size_t len;
+    int rc;
+
+    if (!map)
+        return memmap_fail(MEMMAP_EINVAL);
+    if ((rc = page_span(map, offset, length, &addr, &len)) != 0 || len == 0)
+        return rc;
+    return memmap_os_unlock(map, addr, len);
+}
+
+/* --- Resizing ------------------------------------------------------------------- */
+
+/* Fills in the file-size part of plan for a file or object map; new_length is the map's new length. */
+static int plan_resize_file(memmap_t *m, size_t new_length, unsigned flags, struct memmap_resize_plan *plan)
+{
+    enum memmap_file_type type;
+    uint64_t size;
+    size_t length = new_length;
+    int rc;
+
+    /* Ask the OS: another process may have changed the size since the map was made. */
+    if ((rc = memmap_os_file_info(m, &type, &size)) != 0)
+        return rc;
+    plan->old_file_size = plan->new_file_size = size;
+    if (type != MEMMAP_FILE_REGULAR)
+        return (flags & MEMMAP_TRUNCATE) ? memmap_fail(MEMMAP_ENODEV) : 0;
+    if (length == 0 && !(flags & MEMMAP_TRUNCATE))
+        return 0; /* unmapping everything needs no file */
+    return plan_file_size(size, m->offset, &length, flags, (m->flags & MEMMAP_WRITE) != 0,
+                          &plan->new_file_size);
+}
+
+int memmap_resize(memmap_t *map, size_t new_length, unsigned flags)
+{
+    struct memmap_resize_plan plan;
+    int rc;
+
+    if (!map || (flags & ~RESIZE_FLAGS))
+        return memmap_fail(MEMMAP_EINVAL);
+    if ((flags & MEMMAP_TRUNCATE) && map->kind == MEMMAP_KIND_ANON)
+        return memmap_fail(MEMMAP_EINVAL);
+    if ((flags & MEMMAP_TRUNCATE) && !(map->flags & MEMMAP_WRITE))
+        return memmap_fail(MEMMAP_EACCES);
+    if (new_length == map->size && !(flags & MEMMAP_TRUNCATE))
+        return 0;
+    if (new_length > SIZE_MAX - map->slack)
+        return memmap_fail(MEMMAP_ENOMEM);
+    /* An empty map's data is a sentinel: giving it pages always moves it. */
+    if (!map->view && new_length > 0 && (flags & MEMMAP_NOMOVE))
+        return memmap_fail(MEMMAP_EBUSY);
+
+    plan.map_offset = map->offset - map->slack;
+    plan.new_view_size = new_length ? map->slack + new_length : 0;
+    plan.old_file_size = plan.new_file_size = 0;
+    plan.allocate = !((map->flags | flags) & MEMMAP_SPARSE);
+    plan.may_move = !(flags & MEMMAP_NOMOVE);
+    if (map->kind != MEMMAP_KIND_ANON && (rc = plan_resize_file(map, new_length, flags, &plan)) != 0)
+        return rc;
+
+    if ((rc = memmap_os_resize(map, &plan)) != 0)
+        return rc;
+    map->size = new_length;
+    map->view_size = plan.new_view_size;
+    map->data = map->view ? (unsigned char *)map->view + map->slack : memmap_empty_data();
+    if (plan.new_file_size != plan.old_file_size)
+        map->size_dirty = 1;
+    return 0;
+}
