@@ -45,7 +45,7 @@ struct memmap {
     unsigned char *data;  /* what memmap_data returns: view + slack, or a sentinel when empty */
     size_t size;          /* what memmap_size returns */
     uint64_t offset;      /* the caller's file offset of data */
-    unsigned flags;       /* the creation flags that still matter: access, SHARED, SPARSE */
+    unsigned flags;       /* the flags the map was created with, plus MEMMAP_READ */
     enum memmap_kind kind;
     int size_dirty;       /* the library changed the file's size since the last durable sync */
     void *view;           /* start of the OS mapping (granularity-aligned), NULL when nothing is mapped */

@@ -16,8 +16,6 @@
                          MEMMAP_POPULATE | MEMMAP_SPARSE)
 #define RESIZE_FLAGS    (MEMMAP_NOMOVE | MEMMAP_TRUNCATE | MEMMAP_SPARSE)
 #define PROT_FLAGS      (MEMMAP_READ | MEMMAP_WRITE | MEMMAP_EXEC)
-/* What a map remembers of the flags it was created with. */
-#define KEPT_FLAGS      (ACCESS_FLAGS | MEMMAP_SHARED | MEMMAP_SPARSE)
 
 #define MAX_FILE_SIZE   ((uint64_t)INT64_MAX)
 #define MAX_SHM_NAME    200
@@ -41,7 +39,7 @@ static int new_map(memmap_t **out, enum memmap_kind kind, unsigned flags)
     if (!m)
         return memmap_fail(MEMMAP_ENOMEM);
     m->kind = kind;
-    m->flags = (flags & KEPT_FLAGS) | MEMMAP_READ;
+    m->flags = flags | MEMMAP_READ;
     m->data = memmap_empty_data();
     memmap_os_init(m);
     *out = m;

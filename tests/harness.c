@@ -102,6 +102,23 @@ int test_write_file(const char *path, const void *data, size_t len)
     return ok ? 0 : -1;
 }
 
+long long test_read_file(const char *path, uint64_t offset, void *buf, size_t len)
+{
+    FILE *f = fopen(path, "rb");
+    size_t got;
+    int sought;
+    if (!f)
+        return -1;
+#ifdef _WIN32
+    sought = _fseeki64(f, (long long)offset, SEEK_SET) == 0;
+#else
+    sought = fseeko(f, (off_t)offset, SEEK_SET) == 0;
+#endif
+    got = sought ? fread(buf, 1, len, f) : 0;
+    fclose(f);
+    return sought ? (long long)got : -1;
+}
+
 long long test_file_size(const char *path)
 {
 #ifdef _WIN32

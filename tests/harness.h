@@ -78,6 +78,8 @@ int test_write_file(const char *path, const void *data, size_t len);
 void test_pattern(void *buf, uint64_t offset, size_t len);
 /* Checks buf holds the pattern for offset; returns the first bad index or (size_t)-1. */
 size_t test_pattern_mismatch(const void *buf, uint64_t offset, size_t len);
+/* Reads up to len bytes at offset of the file at path; returns the count read or -1. */
+long long test_read_file(const char *path, uint64_t offset, void *buf, size_t len);
 /* The size of the file at path, or -1. */
 long long test_file_size(const char *path);
 /* A name for shared memory unique to this process and case. */
