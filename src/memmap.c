@@ -55,6 +55,12 @@ static int destroy_map(memmap_t *m)
     return rc ? rc : rc2;
 }
 
+/* Whether slack + length bytes, rounded up to whole pages or granules, fit in a size_t. */
+static int view_size_fits(size_t slack, size_t length)
+{
+    return length <= SIZE_MAX - slack - memmap_os_granularity();
+}
+
 /* Maps [offset, offset+length) of m's file, aligning down to the granularity
  * and hiding the slack.  A zero length gives an empty map without an OS call. */
 static int map_view(memmap_t *m, uint64_t offset, size_t length, int populate)
@@ -66,7 +72,7 @@ static int map_view(memmap_t *m, uint64_t offset, size_t length, int populate)
     m->slack = slack;
     if (length == 0)
         return 0;
-    if (length > SIZE_MAX - slack)
+    if (!view_size_fits(slack, length))
         return memmap_fail(MEMMAP_ENOMEM);
     rc = memmap_os_map(m, offset - slack, slack + length, populate);
     if (rc != 0)
@@ -435,7 +441,7 @@ int memmap_resize(memmap_t *map, size_t new_length, unsigned flags)
         return memmap_fail(MEMMAP_EACCES);
     if (new_length == map->size && !(flags & MEMMAP_TRUNCATE))
         return 0;
-    if (new_length > SIZE_MAX - map->slack)
+    if (map->kind == MEMMAP_KIND_ANON && !view_size_fits(map->slack, new_length))
         return memmap_fail(MEMMAP_ENOMEM);
     /* An empty map's data is a sentinel: giving it pages always moves it. */
     if (!map->view && new_length > 0 && (flags & MEMMAP_NOMOVE))
@@ -448,6 +454,8 @@ int memmap_resize(memmap_t *map, size_t new_length, unsigned flags)
     plan.may_move = !(flags & MEMMAP_NOMOVE);
     if (map->kind != MEMMAP_KIND_ANON && (rc = plan_resize_file(map, new_length, flags, &plan)) != 0)
         return rc;
+    if (!view_size_fits(map->slack, new_length))
+        return memmap_fail(MEMMAP_ENOMEM);
 
     if ((rc = memmap_os_resize(map, &plan)) != 0)
         return rc;

@@ -98,8 +98,12 @@ static size_t round_to_pages(size_t size)
 static int grow_view(memmap_t *m, const struct memmap_resize_plan *plan)
 {
     void *view = mremap(m->view, m->view_size, plan->new_view_size, plan->may_move ? MREMAP_MAYMOVE : 0);
-    if (view == MAP_FAILED)
-        return errno == ENOMEM && !plan->may_move ? memmap_fail_os(MEMMAP_EBUSY, ENOMEM) : memmap_os_error(errno);
+    if (view == MAP_FAILED) {
+        /* Without MAYMOVE, ENOMEM means "no room here"; with valid arguments, EINVAL means "larger than the address space". */
+        if (errno == ENOMEM && !plan->may_move)
+            return memmap_fail_os(MEMMAP_EBUSY, ENOMEM);
+        return errno == EINVAL ? memmap_fail_os(MEMMAP_ENOMEM, EINVAL) : memmap_os_error(errno);
+    }
     m->view = view;
     return 0;
 }
