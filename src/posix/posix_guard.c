@@ -132,7 +132,14 @@ static void on_fault(int sig, siginfo_t *info, void *context)
             siglongjmp(g->recover, 1);
         }
     }
+    /*
+     * Not ours.  The previous handler may jump out of the interrupted copy
+     * (abandoning it) or return and let it go on, so the guard is hidden
+     * while it runs and published again only if it returns.
+     */
+    active_guard = NULL;
     pass_to_previous(sig, info, context);
+    active_guard = g;
     errno = saved_errno;
 }
 
