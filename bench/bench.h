@@ -109,7 +109,7 @@ void bench_case_scan(const struct bench_config *cfg);
 void bench_case_random(const struct bench_config *cfg);
 void bench_case_open(const struct bench_config *cfg);
 /* The bare open/map/touch/unmap/close loop, for counting instructions under
- * callgrind: which is "memmap" or "raw". */
+ * callgrind: which is "memmap", "raw" or "raw_handle". */
 void bench_open_loop_only(const struct bench_config *cfg, const char *which, uint64_t iterations);
 void bench_case_append(const struct bench_config *cfg);
 void bench_case_sync(const struct bench_config *cfg);

@@ -4,7 +4,7 @@
  *   memmap_bench [--size 1G] [--write-size 256M] [--reads 1000000]
  *                [--open-iterations 100000] [--reps N] [--dir DIR]
  *                [--tsv FILE] [--cases bandwidth,scan,random,open,append,sync]
- *   memmap_bench --open-loop memmap|raw --iterations N [--dir DIR]
+ *   memmap_bench --open-loop memmap|raw|raw_handle --iterations N [--dir DIR]
  *
  * The second form runs only the open/map/close loop, for callgrind (run.sh).
  * This is a benchmark, not a test: it never runs in CI, and its figures are
@@ -49,7 +49,7 @@ static void usage(void)
 {
     fputs("usage: memmap_bench [--size 1G] [--write-size 256M] [--reads N] [--open-iterations N]\n"
           "                    [--reps N] [--dir DIR] [--tsv FILE] [--cases a,b,...]\n"
-          "       memmap_bench --open-loop memmap|raw --iterations N [--dir DIR]\n"
+          "       memmap_bench --open-loop memmap|raw|raw_handle --iterations N [--dir DIR]\n"
           "cases: bandwidth scan random open append sync\n",
           stderr);
     exit(2);

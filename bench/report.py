@@ -1,0 +1,358 @@
+#!/usr/bin/env python3
+"""Turns the benchmark's result rows into bench/results/results.md and a chart.
+
+usage: report.py --out DIR [--command CMD] [--note TEXT] RESULTS.tsv...
+
+The inputs are the rows memmap_bench (C) and bench.py (Python) write:
+  timing <id> <title> <contender> <is_reference> <unit> <work> <reps> <median_s> <min_s> <max_s>
+  value  <id> <title> <name> <unit> <value>
+Only the standard library is used, so this runs without numpy or the bindings.
+The chart is drawn by gnuplot when it is installed.
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from collections import OrderedDict
+
+
+# --- Reading the rows ---------------------------------------------------------
+
+class Timing:
+    def __init__(self, fields):
+        (self.group, self.title, self.name, ref, self.unit, work, reps,
+         median, low, high) = fields
+        self.is_reference = ref == "1"
+        self.work = float(work)
+        self.reps = int(reps)
+        self.median = float(median)
+        self.min = float(low)
+        self.max = float(high)
+
+    def display(self):
+        """The figure a reader wants: throughput, time per operation, or time per run."""
+        if self.unit == "bytes":
+            return "%.2f GB/s" % (self.work / self.median / 1e9)
+        if self.unit == "ops":
+            per_op = self.median / self.work
+            return "%.0f ns" % (per_op * 1e9) if per_op < 1e-4 else "%.2f ms" % (per_op * 1e3)
+        return "%.1f ms" % (self.median * 1e3)
+
+    def spread(self):
+        return (self.max - self.min) / self.median
+
+
+class Group:
+    def __init__(self, group_id, title):
+        self.id = group_id
+        self.title = title
+        self.rows = []
+
+    def reference(self):
+        for row in self.rows:
+            if row.is_reference:
+                return row
+        return self.rows[0] if self.rows else None
+
+    def find(self, name):
+        for row in self.rows:
+            if row.name == name:
+                return row
+        return None
+
+    def speed(self, name, against=None):
+        """How many times faster name is than against (default: the reference)."""
+        row = self.find(name)
+        other = self.find(against) if against else self.reference()
+        if row is None or other is None:
+            return None
+        return other.median / row.median
+
+
+def read_results(paths):
+    groups = OrderedDict()
+    values = OrderedDict()
+    for path in paths:
+        if not os.path.exists(path):
+            continue
+        with open(path) as f:
+            for line in f:
+                fields = line.rstrip("\n").split("\t")
+                if fields[0] == "timing" and len(fields) == 11:
+                    row = Timing(fields[1:])
+                    group = groups.setdefault(row.group, Group(row.group, row.title))
+                    group.rows.append(row)
+                elif fields[0] == "value" and len(fields) == 6:
+                    _, group_id, title, name, unit, value = fields
+                    values.setdefault(group_id, (title, []))[1].append((name, unit, float(value)))
+    return groups, values
+
+
+def value_of(values, group_id, name):
+    for entry_name, _, value in values.get(group_id, ("", []))[1]:
+        if entry_name == name:
+            return value
+    return None
+
+
+# --- The machine ----------------------------------------------------------------
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def memory_gib():
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) / (1 << 20)
+    except OSError:
+        pass
+    return 0.0
+
+
+def filesystem_of(path):
+    """The file system type of the mount that holds path, from /proc/mounts."""
+    best, fstype = "", "unknown"
+    path = os.path.realpath(path)
+    try:
+        with open("/proc/mounts") as f:
+            for line in f:
+                parts = line.split()
+                mount = parts[1]
+                if (path == mount or path.startswith(mount.rstrip("/") + "/")) and len(mount) > len(best):
+                    best, fstype = mount, parts[2]
+    except OSError:
+        pass
+    return fstype
+
+
+def machine_lines(args):
+    lines = [
+        "- CPU: %s, %d logical cores" % (cpu_model(), os.cpu_count() or 0),
+        "- Memory: %.1f GiB" % memory_gib(),
+        "- Kernel: %s %s" % (platform.system(), platform.release()),
+        "- Data on: %s" % filesystem_of(args.data_dir),
+    ]
+    if args.compiler:
+        lines.append("- Compiler: %s" % args.compiler)
+    if args.python:
+        lines.append("- Python: %s" % args.python)
+    if args.load:
+        lines.append("- Load average (1 min) before and after the run: %s" % args.load)
+    return lines
+
+
+# --- Targets --------------------------------------------------------------------
+
+class Check:
+    """One target of issue 5: a ratio, the bound it must meet, and a note."""
+
+    def __init__(self, label, value, bound, higher_is_better, note=""):
+        self.label = label
+        self.value = value
+        self.bound = bound
+        self.higher_is_better = higher_is_better
+        self.note = note
+
+    def status(self):
+        if self.value is None:
+            return "not measured"
+        ok = self.value >= self.bound if self.higher_is_better else self.value <= self.bound
+        return "met" if ok else "**missed**"
+
+    def measured(self):
+        return "n/a" if self.value is None else "%.2f×" % self.value
+
+    def wanted(self):
+        return ("≥ %.2f×" if self.higher_is_better else "≤ %.2f×") % self.bound
+
+
+def inverse(x):
+    return None if x is None else 1.0 / x
+
+
+def checks(groups, values):
+    g = lambda key: groups.get(key, Group(key, key))
+    scan, rand, opn, app, pyscan, pyopen = (g("scan"), g("random"), g("open"), g("append"),
+                                            g("py_scan"), g("py_open"))
+    out = []
+
+    out.append(Check("scan: memmap vs raw mmap (speed)", scan.speed("memmap"), 0.98, True))
+    out.append(Check("scan: memmap vs pread (speed)", scan.speed("memmap", "pread, 1 MiB buffer"), 1.3, True))
+    out.append(Check("random reads: memmap vs raw mmap (speed)", rand.speed("memmap"), 0.98, True))
+    ceiling = rand.speed("resident copy (ceiling, no file)", "pread, 4 KiB buffer")
+    out.append(Check("random reads: memmap vs pread (speed)", rand.speed("memmap", "pread, 4 KiB buffer"), 2.0, True,
+                     "" if ceiling is None else
+                     "memory already resident, with no file at all, is %.2f× pread: the ceiling" % ceiling))
+
+    out.append(Check("open/map/close: memmap vs raw (time)",
+                     inverse(opn.speed("memmap_open/memmap_close")), 1.10, False))
+    ir_lib = value_of(values, "open_ir", "memmap_open/memmap_close")
+    ir_raw = value_of(values, "open_ir", "raw open/fstat/mmap/munmap/close")
+    ir_floor = value_of(values, "open_ir", "raw + malloc'd handle (floor)")
+    out.append(Check("open/map/close: memmap vs raw (instructions)",
+                     ir_lib / ir_raw if ir_lib and ir_raw else None, 1.2, False,
+                     "" if not (ir_floor and ir_raw) else
+                     "the raw calls plus one malloc/free of a handle are already %.2f× raw" % (ir_floor / ir_raw)))
+
+    out.append(Check("append: memmap geometric vs write() (speed)",
+                     app.speed("memmap, geometric resize"), 0.9, True))
+    before = g("append_nosync")
+    naive_note = ""
+    before_ratio = before.speed("memmap, geometric resize", "memmap, resize per record")
+    if before_ratio is not None:
+        naive_note = "before the final sync (no disk time in it) the ratio is %.2f×" % before_ratio
+    out.append(Check("append: memmap geometric vs resize per record (speed)",
+                     app.speed("memmap, geometric resize", "memmap, resize per record"), 10.0, True, naive_note))
+
+    out.append(Check("Python scan: memmap vs mmap + frombuffer (speed)",
+                     pyscan.speed("memmap.open + numpy sum", "mmap.mmap + numpy.frombuffer"), 1.0, True))
+    out.append(Check("Python scan: memmap vs numpy.memmap (speed)",
+                     pyscan.speed("memmap.open + numpy sum", "numpy.memmap"), 1.3, True))
+    out.append(Check("Python open/close: memmap vs open() + mmap.mmap (time)",
+                     inverse(pyopen.speed("memmap.open + close")), 0.8, False))
+    return out
+
+
+# --- Markdown -------------------------------------------------------------------
+
+def markdown(groups, values, args):
+    out = ["# memmap benchmark results", ""]
+    out.append("Produced by `%s` on %s UTC." % (args.command or "bench/run.sh",
+                                                datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M")))
+    out.append("")
+    out += machine_lines(args)
+    out.append("")
+    out.append("Each contender ran interleaved with the others of its group in one process, "
+               "the order rotated every round, after one untimed warm-up round. "
+               "*median* is over the rounds; *range* is (max − min) / median, the noise; "
+               "*vs ref* is how many times faster than the group's reference (above 1: faster).")
+    out.append("")
+    for group in groups.values():
+        if group.id == "append_nosync":
+            title = group.title
+        else:
+            title = "%s (%d rounds)" % (group.title, group.rows[0].reps)
+        out.append("### " + title)
+        out.append("")
+        out.append("| contender | median | range | vs ref |")
+        out.append("|---|---:|---:|---:|")
+        ref = group.reference()
+        for row in group.rows:
+            name = row.name + (" *(reference)*" if row is ref else "")
+            out.append("| %s | %s | %.0f%% | %.2f× |" % (name, row.display(), 100 * row.spread(),
+                                                       ref.median / row.median))
+        out.append("")
+    for group_id, (title, entries) in values.items():
+        out.append("### " + title)
+        out.append("")
+        out.append("| loop | value |")
+        out.append("|---|---:|")
+        for name, unit, value in entries:
+            out.append("| %s | %.0f %s |" % (name, value, unit))
+        out.append("")
+    out.append("## Targets (issue 5)")
+    out.append("")
+    out.append("| target | measured | wanted | status | note |")
+    out.append("|---|---:|---:|---|---|")
+    for c in checks(groups, values):
+        out.append("| %s | %s | %s | %s | %s |" % (c.label, c.measured(), c.wanted(), c.status(), c.note))
+    out.append("")
+    if args.note:
+        out.append(args.note)
+        out.append("")
+    out.append("![memmap against the raw calls](chart.png)")
+    out.append("")
+    return "\n".join(out)
+
+
+# --- Chart ------------------------------------------------------------------------
+
+def chart_rows(groups):
+    """(label, speed vs reference, is memmap) for every contender that is not a reference."""
+    short = {"scan": "scan", "random": "random", "open": "open/close", "append": "append",
+             "sync": "sync", "py_scan": "py scan", "py_open": "py open"}
+    rows = []
+    for group in groups.values():
+        if group.id not in short:
+            continue
+        ref = group.reference()
+        for row in group.rows:
+            if row is not ref:
+                is_memmap = row.name.startswith("memmap")
+                rows.append(("%s: %s" % (short[group.id], row.name), ref.median / row.median, is_memmap))
+    return rows
+
+
+def draw_chart(groups, out_dir):
+    gnuplot = shutil.which("gnuplot")
+    if not gnuplot:
+        print("report.py: gnuplot not found, no chart drawn", file=sys.stderr)
+        return
+    rows = chart_rows(groups)
+    data_path = os.path.join(out_dir, "chart.tmp")
+    with open(data_path, "w") as f:
+        for i, (label, ratio, is_memmap) in enumerate(rows):
+            f.write('%d "%s" %.4f %d\n' % (i, label.replace('"', "'"), ratio, 1 if is_memmap else 0))
+    script = """
+set terminal pngcairo size 1400,800 font "sans,10" noenhanced
+set output "{png}"
+set title "Speed relative to each group's reference, above 1 is faster. Blue: memmap; grey: other ways and ceilings.\\nReferences: raw mmap (scan, random), the raw calls (open/close), write() (append), msync (sync), mmap.mmap (Python)."
+set style fill solid 0.8 border -1
+set boxwidth 0.7
+set logscale y 2
+set yrange [0.03:4]
+set ytics ("1/32" 0.03125, "1/16" 0.0625, "1/8" 0.125, "1/4" 0.25, "1/2" 0.5, "1" 1, "2" 2, "4" 4)
+set grid ytics
+set xtics rotate by -40 left
+set bmargin 14
+set rmargin 22
+set key off
+plot "{data}" using 1:3:(column(4) > 0 ? 4749480 : 10526880):xtic(2) with boxes lc rgb variable, \\
+     1 with lines lw 2 lc rgb "#c03030", \\
+     "{data}" using 1:3:(sprintf("%.2f", $3)) with labels offset 0,0.8
+""".format(png=os.path.join(out_dir, "chart.png"), data=data_path)
+    try:
+        subprocess.run([gnuplot], input=script, text=True, check=True)
+    finally:
+        os.remove(data_path)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True, help="directory for results.md and chart.png")
+    parser.add_argument("--command", default="", help="the command that produced the results")
+    parser.add_argument("--data-dir", default=".", help="where the data files were")
+    parser.add_argument("--compiler", default="")
+    parser.add_argument("--python", default="")
+    parser.add_argument("--load", default="")
+    parser.add_argument("--note", default="", help="a paragraph added after the targets")
+    parser.add_argument("results", nargs="+")
+    args = parser.parse_args()
+
+    groups, values = read_results(args.results)
+    if not groups:
+        sys.exit("report.py: no results in %s" % " ".join(args.results))
+    os.makedirs(args.out, exist_ok=True)
+    text = markdown(groups, values, args)
+    with open(os.path.join(args.out, "results.md"), "w") as f:
+        f.write(text)
+    draw_chart(groups, args.out)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
