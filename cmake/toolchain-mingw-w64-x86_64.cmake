@@ -1,0 +1,22 @@
+# Cross-compiling for 64-bit Windows with Debian's mingw-w64 (x86_64-w64-mingw32).
+#   cmake -S . -B build-wine -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-mingw-w64-x86_64.cmake
+# Test programs run under Wine through CMAKE_CROSSCOMPILING_EMULATOR.
+set(CMAKE_SYSTEM_NAME Windows)
+set(CMAKE_SYSTEM_PROCESSOR x86_64)
+
+set(MEMMAP_MINGW_PREFIX x86_64-w64-mingw32)
+set(CMAKE_C_COMPILER ${MEMMAP_MINGW_PREFIX}-gcc)
+set(CMAKE_CXX_COMPILER ${MEMMAP_MINGW_PREFIX}-g++)
+set(CMAKE_RC_COMPILER ${MEMMAP_MINGW_PREFIX}-windres)
+
+set(CMAKE_FIND_ROOT_PATH /usr/${MEMMAP_MINGW_PREFIX})
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
+
+# Debian's wrapper; wine64 is not on PATH.
+find_program(MEMMAP_WINE wine)
+if(MEMMAP_WINE)
+  set(CMAKE_CROSSCOMPILING_EMULATOR ${MEMMAP_WINE})
+endif()
