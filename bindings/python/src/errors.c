@@ -1,0 +1,85 @@
+/* MEMMAP_E* codes to Python exceptions. */
+#include "bindings.h"
+
+#include <errno.h>
+
+/*
+ * Every code becomes an OSError built with an errno value, so Python's own
+ * errno-to-subclass table picks FileNotFoundError, PermissionError,
+ * FileExistsError, IsADirectoryError and the rest, the same way os.open does.
+ * The values come from the C library Python was built with, so the errno
+ * attribute compares equal to the errno module's constants on every platform.
+ */
+int pymm_errno_for(int code)
+{
+    switch (code) {
+    case MEMMAP_EINVAL:  return EINVAL;
+    case MEMMAP_ENOENT:  return ENOENT;
+    case MEMMAP_EEXIST:  return EEXIST;
+    case MEMMAP_EACCES:  return EACCES;
+    case MEMMAP_ENOMEM:  return ENOMEM;
+    case MEMMAP_ENOSPC:  return ENOSPC;
+    case MEMMAP_EFBIG:   return EFBIG;
+    case MEMMAP_ERANGE:  return ERANGE;
+#ifdef ENOTSUP
+    case MEMMAP_ENOTSUP: return ENOTSUP;
+#else
+    case MEMMAP_ENOTSUP: return ENOSYS;
+#endif
+    case MEMMAP_EBUSY:   return EBUSY;
+    case MEMMAP_EIO:     return EIO;
+    case MEMMAP_EBADF:   return EBADF;
+    case MEMMAP_EISDIR:  return EISDIR;
+    case MEMMAP_ENODEV:  return ENODEV;
+    case MEMMAP_EMFILE:  return EMFILE;
+    default:             return EIO;
+    }
+}
+
+PyObject *pymm_raise(int code, PyObject *filename)
+{
+    PyObject *exc;
+    int err = pymm_errno_for(code);
+    const char *message = memmap_strerror(code);
+
+    if (filename)
+        exc = PyObject_CallFunction(PyExc_OSError, "isO", err, message, filename);
+    else
+        exc = PyObject_CallFunction(PyExc_OSError, "is", err, message);
+    if (!exc)
+        return NULL;
+    PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+    Py_DECREF(exc);
+    return NULL;
+}
+
+PyObject *pymm_raise_type(const char *what, PyObject *obj)
+{
+    /* The limited API hides tp_name: ask the type for its name. */
+    PyObject *name = PyObject_GetAttrString((PyObject *)Py_TYPE(obj), "__name__");
+    if (!name)
+        return NULL;
+    PyErr_Format(PyExc_TypeError, "%s, not %U", what, name);
+    Py_DECREF(name);
+    return NULL;
+}
+
+PyObject *pymm_raise_closed(void)
+{
+    PyErr_SetString(PyExc_ValueError, "operation on a closed map");
+    return NULL;
+}
+
+int pymm_check_unused(const pymm_core *core, const char *action)
+{
+    if (core->exports > 0) {
+        PyErr_Format(PyExc_BufferError, "cannot %s: %zd exported buffer(s) still use the map "
+                     "(release the memoryview or delete the array first)", action, core->exports);
+        return -1;
+    }
+    if (core->busy > 0) {
+        PyErr_Format(PyExc_BufferError, "cannot %s: another thread is using the map", action);
+        return -1;
+    }
+    return 0;
+}
