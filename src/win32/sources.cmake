@@ -1,0 +1,12 @@
+# The Windows backend: one file per job.
+set(MEMMAP_BACKEND_SOURCES
+  src/win32/win32_error.c
+  src/win32/win32_util.c
+  src/win32/win32_file.c
+  src/win32/win32_shm.c
+  src/win32/win32_map.c
+  src/win32/win32_range.c
+  src/win32/win32_guard.c)
+# Everything used is in kernel32, which every program links; newer calls
+# (PrefetchVirtualMemory, NtQuerySection, NtQueryObject) are looked up at run time.
+set(MEMMAP_BACKEND_LIBS)

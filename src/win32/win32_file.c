@@ -1,0 +1,236 @@
+/* Files: opening by path or adopting a caller's handle, size and type, growth
+ * with real allocation, and closing. */
+#include "win32.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* NtQueryObject tells which access a handle was opened with; it lives in
+ * ntdll and is looked up at run time (mingw-w64 has no import for it). */
+typedef LONG (NTAPI *nt_query_object_fn)(HANDLE, int, void *, ULONG, ULONG *);
+
+struct object_basic_information {
+    ULONG attributes;
+    ACCESS_MASK granted_access;
+    ULONG handle_count;
+    ULONG pointer_count;
+    ULONG reserved[10];
+};
+
+#define OBJECT_BASIC_INFORMATION_CLASS 0
+
+void memmap_os_init(memmap_t *m)
+{
+    /* NULL, not INVALID_HANDLE_VALUE, means "no handle" throughout the backend. */
+    m->os.file = NULL;
+    m->os.section = NULL;
+    m->os.section_size = 0;
+    m->os.mapped_size = 0;
+}
+
+int memmap_os_open_path(memmap_t *m, const char *path, unsigned mode)
+{
+    /* Another process may still open, rename or delete the file while it is
+     * mapped, as on POSIX. */
+    const DWORD share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+    unsigned flags = m->flags;
+    DWORD access = GENERIC_READ, disposition, attributes = FILE_ATTRIBUTE_NORMAL, error;
+    wchar_t *wide;
+    HANDLE h;
+    int rc;
+
+    if (flags & (MEMMAP_WRITE | MEMMAP_TRUNCATE))
+        access |= GENERIC_WRITE;
+    if (flags & MEMMAP_EXEC)
+        access |= GENERIC_EXECUTE; /* a PAGE_EXECUTE_* section needs it */
+    if ((flags & MEMMAP_CREATE) && (flags & MEMMAP_EXCL))
+        disposition = CREATE_NEW;
+    else if (flags & MEMMAP_CREATE)
+        disposition = OPEN_ALWAYS;
+    else
+        disposition = OPEN_EXISTING;
+    /* The only permission Windows can give a new file is read-only.  Like the
+     * C runtime's _open, a mode without the owner's write bit sets it. */
+    if (mode != 0 && !(mode & 0200))
+        attributes = FILE_ATTRIBUTE_READONLY;
+
+    if ((rc = memmap_win32_widen(path, NULL, &wide)) != 0)
+        return rc;
+    /* No SECURITY_ATTRIBUTES: the handle is not inherited by child processes. */
+    h = CreateFileW(wide, access, share, NULL, disposition, attributes, NULL);
+    error = GetLastError();
+    if (h == INVALID_HANDLE_VALUE && error == ERROR_ACCESS_DENIED) {
+        /* Opening a directory without FILE_FLAG_BACKUP_SEMANTICS is refused as
+         * access denied; tell the two apart as POSIX does. */
+        DWORD attr = GetFileAttributesW(wide);
+        if (attr != INVALID_FILE_ATTRIBUTES && (attr & FILE_ATTRIBUTE_DIRECTORY)) {
+            free(wide);
+            return memmap_fail_os(MEMMAP_EISDIR, (int)error);
+        }
+    }
+    free(wide);
+    if (h == INVALID_HANDLE_VALUE)
+        return memmap_os_error((int)error);
+    m->os.file = h;
+    return 0;
+}
+
+/* Whether h was opened with every right in needed.  When the system cannot
+ * tell, the answer is yes and a later call fails with access denied instead. */
+static int handle_has_access(HANDLE h, ACCESS_MASK needed)
+{
+    nt_query_object_fn query = (nt_query_object_fn)(void (*)(void))
+        memmap_win32_lookup(L"ntdll.dll", "NtQueryObject");
+    struct object_basic_information info;
+    if (!query || query(h, OBJECT_BASIC_INFORMATION_CLASS, &info, sizeof info, NULL) < 0)
+        return 1;
+    return (info.granted_access & needed) == needed;
+}
+
+int memmap_os_adopt_file(memmap_t *m, memmap_file_t file)
+{
+    HANDLE process = GetCurrentProcess(), dup;
+    ACCESS_MASK needed = FILE_READ_DATA;
+
+    if (file == NULL || file == INVALID_HANDLE_VALUE)
+        return memmap_fail(MEMMAP_EBADF);
+    if (!DuplicateHandle(process, (HANDLE)file, process, &dup, 0, FALSE, DUPLICATE_SAME_ACCESS))
+        return memmap_win32_last_error();
+    if (m->flags & (MEMMAP_WRITE | MEMMAP_TRUNCATE))
+        needed |= FILE_WRITE_DATA;
+    if (!handle_has_access(dup, needed)) {
+        CloseHandle(dup);
+        return memmap_fail(MEMMAP_EACCES);
+    }
+    m->os.file = dup;
+    return 0;
+}
+
+int memmap_os_file_info(memmap_t *m, enum memmap_file_type *type, uint64_t *size)
+{
+    BY_HANDLE_FILE_INFORMATION info;
+    DWORD file_type;
+
+    *size = 0;
+    if (m->kind == MEMMAP_KIND_SHM) {
+        *type = MEMMAP_FILE_REGULAR;
+        *size = m->os.section_size;
+        return 0;
+    }
+    file_type = GetFileType(m->os.file);
+    if (file_type == FILE_TYPE_UNKNOWN && GetLastError() != NO_ERROR)
+        return memmap_win32_last_error();
+    if (file_type != FILE_TYPE_DISK) {
+        /* Consoles, pipes and devices cannot back a section. */
+        *type = MEMMAP_FILE_UNMAPPABLE;
+        return 0;
+    }
+    if (!GetFileInformationByHandle(m->os.file, &info))
+        return memmap_win32_last_error();
+    *type = (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) ? MEMMAP_FILE_DIRECTORY
+                                                                : MEMMAP_FILE_REGULAR;
+    *size = ((uint64_t)info.nFileSizeHigh << 32) | info.nFileSizeLow;
+    return 0;
+}
+
+static BOOL set_end_of_file(HANDLE h, uint64_t size)
+{
+    FILE_END_OF_FILE_INFO eof;
+    eof.EndOfFile.QuadPart = (LONGLONG)size;
+    return SetFileInformationByHandle(h, FileEndOfFileInfo, &eof, sizeof eof);
+}
+
+static BOOL set_allocation(HANDLE h, uint64_t size)
+{
+    FILE_ALLOCATION_INFO alloc;
+    alloc.AllocationSize.QuadPart = (LONGLONG)size;
+    return SetFileInformationByHandle(h, FileAllocationInfo, &alloc, sizeof alloc);
+}
+
+/*
+ * The fallback where the file system cannot reserve clusters (Wine has no
+ * FileAllocationInformation): write a zero byte into every page of the new
+ * part, which extends the file.  Everything past the old end reads as zero
+ * already, so no data changes; the file system only has to find the space.
+ */
+static BOOL write_zero_pages(HANDLE h, uint64_t old_size, uint64_t new_size)
+{
+    static const char zero = 0;
+    uint64_t page = memmap_os_page_size(), pos;
+    OVERLAPPED at;
+    DWORD written;
+
+    for (pos = (old_size + page - 1) / page * page;; pos += page) {
+        if (pos >= new_size)
+            pos = new_size - 1; /* the last byte, which sets the size */
+        memset(&at, 0, sizeof at);
+        at.Offset = (DWORD)pos;
+        at.OffsetHigh = (DWORD)(pos >> 32);
+        if (!WriteFile(h, &zero, 1, &written, &at) || written != 1)
+            return FALSE;
+        if (pos == new_size - 1)
+            return TRUE;
+    }
+}
+
+static int cannot_reserve(DWORD error)
+{
+    return error == ERROR_CALL_NOT_IMPLEMENTED || error == ERROR_NOT_SUPPORTED ||
+           error == ERROR_INVALID_PARAMETER || error == ERROR_INVALID_FUNCTION;
+}
+
+int memmap_os_set_file_size(memmap_t *m, uint64_t old_size, uint64_t new_size, int allocate)
+{
+    HANDLE h = m->os.file;
+    DWORD error;
+
+    if (m->kind == MEMMAP_KIND_SHM) {
+        /* A pagefile-backed section has the size it was created with for its
+         * whole life (NtExtendSection is not public and missing under Wine). */
+        return new_size == m->os.section_size ? 0 : memmap_fail(MEMMAP_ENOTSUP);
+    }
+    if (new_size > (uint64_t)INT64_MAX)
+        return memmap_fail(MEMMAP_EFBIG);
+    if (new_size > old_size && allocate) {
+        /* Reserving the clusters first is what makes a full disk fail here,
+         * with ERROR_DISK_FULL, rather than as an in-page error when a page
+         * of the map is first written back. */
+        if (!set_allocation(h, new_size)) {
+            error = GetLastError();
+            if (!cannot_reserve(error))
+                return memmap_os_error((int)error);
+            if (!write_zero_pages(h, old_size, new_size)) {
+                error = GetLastError();
+                set_end_of_file(h, old_size); /* a partial allocation must not change the size */
+                return memmap_os_error((int)error);
+            }
+            return 0;
+        }
+    }
+    if (!set_end_of_file(h, new_size)) {
+        error = GetLastError();
+        if (new_size > old_size && allocate)
+            set_allocation(h, old_size); /* give the reservation back */
+        if (error == NO_ERROR && new_size < old_size)
+            error = ERROR_USER_MAPPED_FILE; /* Wine may leave the code unset */
+        return memmap_os_error((int)error);
+    }
+    return 0;
+}
+
+int memmap_os_release(memmap_t *m)
+{
+    int rc = 0;
+    if (m->os.section) {
+        if (!CloseHandle(m->os.section))
+            rc = memmap_win32_last_error();
+        m->os.section = NULL;
+        m->os.section_size = 0;
+    }
+    if (m->os.file) {
+        if (!CloseHandle(m->os.file) && rc == 0)
+            rc = memmap_win32_last_error();
+        m->os.file = NULL;
+    }
+    return rc;
+}

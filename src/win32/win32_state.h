@@ -1,0 +1,18 @@
+/* The Windows backend's part of struct memmap.
+ *
+ * Handles are kept as void * so that internal.h, which every source includes,
+ * does not drag <windows.h> in. */
+#ifndef MEMMAP_WIN32_STATE_H
+#define MEMMAP_WIN32_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct memmap_os {
+    void *file;            /* HANDLE of the file the map owns; NULL for anonymous and shared memory */
+    void *section;         /* HANDLE of the file mapping object behind the view; NULL when none */
+    uint64_t section_size; /* bytes the section covers (for shared memory: the object's size) */
+    size_t mapped_size;    /* bytes really mapped at view: at least view_size, since a shrink keeps the view */
+};
+
+#endif
