@@ -33,17 +33,17 @@ static int check_flag_combination(unsigned flags)
     return 0;
 }
 
-static int new_map(memmap_t **out, enum memmap_kind kind, unsigned flags)
+/* A map that holds nothing yet; NULL when out of memory. */
+static memmap_t *new_map(enum memmap_kind kind, unsigned flags)
 {
     memmap_t *m = calloc(1, sizeof *m);
     if (!m)
-        return memmap_fail(MEMMAP_ENOMEM);
+        return NULL;
     m->kind = kind;
     m->flags = flags | MEMMAP_READ;
     m->data = memmap_empty_data();
     memmap_os_init(m);
-    *out = m;
-    return 0;
+    return m;
 }
 
 /* Frees m and what it holds; the result of the first step that failed. */
@@ -171,8 +171,8 @@ int memmap_open(memmap_t **map, const char *path, unsigned flags, const memmap_o
         return memmap_fail(MEMMAP_EINVAL);
     if ((rc = check_flag_combination(flags)) != 0)
         return rc;
-    if ((rc = new_map(&m, MEMMAP_KIND_FILE, flags)) != 0)
-        return rc;
+    if (!(m = new_map(MEMMAP_KIND_FILE, flags)))
+        return memmap_fail(MEMMAP_ENOMEM);
     rc = memmap_os_open_path(m, path, opt->mode ? opt->mode : 0666u);
     if (rc == 0)
         rc = map_open_file(m, opt->offset, opt->length, flags, (flags & MEMMAP_WRITE) != 0);
@@ -198,8 +198,8 @@ int memmap_open_file(memmap_t **map, memmap_file_t file, unsigned flags, const m
         return memmap_fail(MEMMAP_EINVAL);
     if ((rc = check_flag_combination(flags)) != 0)
         return rc;
-    if ((rc = new_map(&m, MEMMAP_KIND_FILE, flags)) != 0)
-        return rc;
+    if (!(m = new_map(MEMMAP_KIND_FILE, flags)))
+        return memmap_fail(MEMMAP_ENOMEM);
     rc = memmap_os_adopt_file(m, file);
     if (rc == 0)
         rc = map_open_file(m, opt->offset, opt->length, flags, (flags & MEMMAP_WRITE) != 0);
@@ -222,8 +222,8 @@ int memmap_anon(memmap_t **map, size_t length, unsigned flags)
     if (flags & ~ANON_FLAGS)
         return memmap_fail(MEMMAP_EINVAL);
     /* Anonymous memory exists to be written: it is always readable and writable. */
-    if ((rc = new_map(&m, MEMMAP_KIND_ANON, flags | MEMMAP_WRITE)) != 0)
-        return rc;
+    if (!(m = new_map(MEMMAP_KIND_ANON, flags | MEMMAP_WRITE)))
+        return memmap_fail(MEMMAP_ENOMEM);
     if ((rc = map_view(m, 0, length, (flags & MEMMAP_POPULATE) != 0)) != 0) {
         destroy_map(m);
         return rc;
@@ -260,8 +260,8 @@ int memmap_shm_open(memmap_t **map, const char *name, size_t length, unsigned fl
         return memmap_fail(MEMMAP_EINVAL);
     if ((rc = check_flag_combination(flags)) != 0)
         return rc;
-    if ((rc = new_map(&m, MEMMAP_KIND_SHM, flags)) != 0)
-        return rc;
+    if (!(m = new_map(MEMMAP_KIND_SHM, flags)))
+        return memmap_fail(MEMMAP_ENOMEM);
     rc = memmap_os_shm_open(m, name, length, &created);
     /* A new object is sized here even when it is mapped read-only. */
     if (rc == 0)
@@ -309,17 +309,16 @@ static int page_span(const memmap_t *m, size_t offset, size_t length, void **add
 {
     uintptr_t page = memmap_os_page_size(), start, end;
 
+    *addr = NULL;
+    *len = 0;
     if (offset > m->size)
         return memmap_fail(MEMMAP_ERANGE);
     if (length == 0)
         length = m->size - offset;
     else if (length > m->size - offset)
         return memmap_fail(MEMMAP_ERANGE);
-    if (length == 0) {
-        *addr = NULL;
-        *len = 0;
+    if (length == 0)
         return 0;
-    }
     start = (uintptr_t)(m->data + offset) & ~(page - 1);
     end = ((uintptr_t)(m->data + offset + length) + page - 1) & ~(page - 1);
     *addr = (void *)start;

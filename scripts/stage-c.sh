@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Builds the C library, tests and examples in one flavour and runs the CTest suite.
+#   scripts/stage-c.sh gcc        native build with gcc (also checks install + symbols)
+#   scripts/stage-c.sh clang      native build with clang
+#   scripts/stage-c.sh asan       AddressSanitizer + UndefinedBehaviorSanitizer (clang)
+#   scripts/stage-c.sh valgrind   every test program under valgrind memcheck
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+flavour=${1:?usage: stage-c.sh gcc|clang|asan|valgrind}
+options=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+case "$flavour" in
+  gcc)      need_packages cmake gcc pkgconf
+            options+=(-DCMAKE_C_COMPILER=gcc) ;;
+  clang)    need_packages cmake clang
+            options+=(-DCMAKE_C_COMPILER=clang) ;;
+  asan)     need_packages cmake clang libclang-rt-14-dev
+            options+=(-DCMAKE_C_COMPILER=clang -DMEMMAP_SANITIZE=address,undefined) ;;
+  valgrind) need_packages cmake gcc valgrind
+            options+=(-DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Debug
+                      "-DMEMMAP_TEST_WRAPPER=valgrind;--quiet;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite,indirect;--track-fds=no") ;;
+  *)        echo "stage-c.sh: unknown flavour $flavour" >&2; exit 2 ;;
+esac
+
+build=build-$flavour
+cmake -S . -B "$build" "${options[@]}" > "$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
+cmake --build "$build" -j "$(nproc)" > "$build.build.log" 2>&1 || { tail -50 "$build.build.log"; exit 1; }
+# ASan: fail on leaks too; UBSan: stop at the first report.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+ctest --test-dir "$build" -j "$(nproc)" --output-on-failure --timeout 600

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs every test suite of memmap, installing what is missing (Debian packages).
+# Usage: scripts/test-all.sh [stage...]    (default: every stage)
+# Prints each suite's own summary, then one line per stage, and exits non-zero
+# if any stage failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+all_stages=(gcc clang asan valgrind tsan python wine fuzz)
+stages=("${@:-${all_stages[@]}}")
+
+# Everything the stages need, in one apt-get run.
+packages=(cmake gcc clang libclang-rt-14-dev valgrind pkgconf python3-dev python3-pytest python3-numpy
+          python3-setuptools libpython3.11-testsuite mingw-w64 wine)
+need_packages "${packages[@]}" || { echo "test-all: could not install ${packages[*]}" >&2; exit 1; }
+
+# stage NAME -> the command that runs it
+command_for() {
+  case "$1" in
+    gcc|clang|asan|valgrind) echo "scripts/stage-c.sh $1" ;;
+    *)                       echo "scripts/stage-$1.sh" ;;
+  esac
+}
+
+passed=0 failed=0 results=()
+for stage in "${stages[@]}"; do
+  cmd=$(command_for "$stage")
+  script=${cmd%% *}
+  if [ ! -f "$script" ]; then
+    echo "test-all: no script for stage $stage ($script)" >&2
+    results+=("FAIL  $stage (missing $script)"); failed=$((failed + 1)); continue
+  fi
+  echo "================ stage: $stage ================"
+  start=$SECONDS
+  if bash $cmd; then
+    results+=("PASS  $stage ($((SECONDS - start)) s)"); passed=$((passed + 1))
+  else
+    results+=("FAIL  $stage ($((SECONDS - start)) s)"); failed=$((failed + 1))
+  fi
+done
+
+echo "================ summary ================"
+printf '%s\n' "${results[@]}"
+echo "stages: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
