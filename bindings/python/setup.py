@@ -9,6 +9,7 @@ import os
 import sys
 
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -20,20 +21,27 @@ def library_sources():
                  "checkout of the repository" % ROOT)
     backend = "win32" if sys.platform == "win32" else "posix"
     shared = ["memmap.c", "error.c", "guard.c"]
-    files = [os.path.join(ROOT, "src", name) for name in shared]
+    files = ["../../src/" + name for name in shared]
     backend_dir = os.path.join(ROOT, "src", backend)
-    files += sorted(os.path.join(backend_dir, name) for name in os.listdir(backend_dir)
+    files += sorted("../../src/%s/%s" % (backend, name) for name in os.listdir(backend_dir)
                     if name.endswith(".c"))
     return files
 
 
 def bindings_sources():
     names = ["module.c", "errors.c", "copy.c", "map_object.c", "mmap_object.c"]
-    return [os.path.join(HERE, "src", name) for name in names]
+    return ["src/" + name for name in names]
 
 
-# Absolute paths: setuptools then puts the objects under build/ instead of
-# next to the sources ("../.." would escape the build directory).
+class BuildExt(build_ext):
+    """Compiles from absolute paths, so the objects of ../../src land under
+    build/ instead of escaping it (setup() itself only takes relative paths)."""
+
+    def build_extension(self, ext):
+        ext.sources = [os.path.join(HERE, source) for source in ext.sources]
+        super().build_extension(ext)
+
+
 sources = bindings_sources() + library_sources()
 libraries = []
 compile_args = []
@@ -49,12 +57,13 @@ setup(
         Extension(
             "memmap._memmap",
             sources=sources,
-            include_dirs=[os.path.join(ROOT, "include"), os.path.join(ROOT, "src")],
+            include_dirs=["../../include", "../../src"],
             define_macros=[("MEMMAP_STATIC", None), ("Py_LIMITED_API", "0x030B0000")],
             extra_compile_args=compile_args,
             libraries=libraries,
             py_limited_api=True,
         )
     ],
+    cmdclass={"build_ext": BuildExt},
     options={"bdist_wheel": {"py_limited_api": "cp311"}},
 )
