@@ -49,6 +49,16 @@ static int view_flags(const memmap_t *m)
     return flags;
 }
 
+/*
+ * The code for a failed mmap or mremap.  The shared code has checked every
+ * argument, so EINVAL can only mean the length is more than the address space
+ * takes (Linux says ENOMEM for that, valgrind and mremap say EINVAL).
+ */
+static int size_error(int e)
+{
+    return e == EINVAL ? memmap_fail_os(MEMMAP_ENOMEM, e) : memmap_os_error(e);
+}
+
 /* mmap with the map's protection and sharing; MAP_FAILED on failure. */
 static void *map_pages(const memmap_t *m, void *hint, uint64_t map_offset, size_t size, int extra_flags)
 {
@@ -67,7 +77,7 @@ int memmap_os_map(memmap_t *m, uint64_t map_offset, size_t view_size, int popula
 #endif
     view = map_pages(m, NULL, map_offset, view_size, extra);
     if (view == MAP_FAILED)
-        return memmap_os_error(errno);
+        return size_error(errno);
 #ifndef MAP_POPULATE
     if (populate)
         madvise(view, view_size, MADV_WILLNEED);
@@ -99,10 +109,10 @@ static int grow_view(memmap_t *m, const struct memmap_resize_plan *plan)
 {
     void *view = mremap(m->view, m->view_size, plan->new_view_size, plan->may_move ? MREMAP_MAYMOVE : 0);
     if (view == MAP_FAILED) {
-        /* Without MAYMOVE, ENOMEM means "no room here"; with valid arguments, EINVAL means "larger than the address space". */
+        /* Without MAYMOVE, ENOMEM means "no room here". */
         if (errno == ENOMEM && !plan->may_move)
             return memmap_fail_os(MEMMAP_EBUSY, ENOMEM);
-        return errno == EINVAL ? memmap_fail_os(MEMMAP_ENOMEM, EINVAL) : memmap_os_error(errno);
+        return size_error(errno);
     }
     m->view = view;
     return 0;
