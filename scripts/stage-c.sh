@@ -24,8 +24,9 @@ case "$flavour" in
 esac
 
 build=build-$flavour
-cmake -S . -B "$build" "${options[@]}" > "$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
-cmake --build "$build" -j "$(nproc)" > "$build.build.log" 2>&1 || { tail -50 "$build.build.log"; exit 1; }
+mkdir -p "$build"
+cmake -S . -B "$build" "${options[@]}" > "$build/configure.log" 2>&1 || { cat "$build/configure.log"; exit 1; }
+cmake --build "$build" -j "$(nproc)" > "$build/build.log" 2>&1 || { grep -B2 -A6 -E "error|Error" "$build/build.log" | head -60; exit 1; }
 # ASan: fail on leaks too; UBSan: stop at the first report.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
