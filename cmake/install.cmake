@@ -23,7 +23,11 @@ install(FILES ${PROJECT_BINARY_DIR}/memmapConfig.cmake ${PROJECT_BINARY_DIR}/mem
 # pkg-config: `pkg-config --libs memmap` for the shared library, `--static` adds what the static one needs.
 set(MEMMAP_PC_LIBS_PRIVATE "")
 foreach(lib IN LISTS MEMMAP_BACKEND_LIBS)
-  string(APPEND MEMMAP_PC_LIBS_PRIVATE " -l${lib}")
+  if(lib MATCHES "^-")
+    string(APPEND MEMMAP_PC_LIBS_PRIVATE " ${lib}")  # a flag such as -pthread
+  else()
+    string(APPEND MEMMAP_PC_LIBS_PRIVATE " -l${lib}")
+  endif()
 endforeach()
 set(MEMMAP_PC_CFLAGS "")
 if(NOT MEMMAP_BUILD_SHARED)

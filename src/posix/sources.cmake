@@ -9,6 +9,12 @@ if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
   # shm_open lives in librt before glibc 2.34.
   find_library(MEMMAP_LIBRT rt)
   if(MEMMAP_LIBRT)
-    set(MEMMAP_BACKEND_LIBS rt)
+    list(APPEND MEMMAP_BACKEND_LIBS rt)
   endif()
+endif()
+# The fault guard uses pthread_once and pthread_sigmask (in libc since glibc 2.34, separate elsewhere).
+set(THREADS_PREFER_PTHREAD_FLAG ON)
+find_package(Threads REQUIRED)
+if(CMAKE_THREAD_LIBS_INIT)
+  list(APPEND MEMMAP_BACKEND_LIBS ${CMAKE_THREAD_LIBS_INIT})
 endif()
