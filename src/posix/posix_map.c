@@ -260,9 +260,12 @@ int memmap_os_advise(memmap_t *m, void *addr, size_t len, int advice)
 int memmap_os_lock(memmap_t *m, void *addr, size_t len)
 {
     (void)m;
-    if (mlock(addr, len) != 0)
-        return memmap_os_error(errno);
-    return 0;
+    if (mlock(addr, len) == 0)
+        return 0;
+    /* EPERM is a RLIMIT_MEMLOCK of 0 without CAP_IPC_LOCK: a locked-memory limit like ENOMEM. */
+    if (errno == EPERM || errno == EAGAIN)
+        return memmap_fail_os(MEMMAP_ENOMEM, errno);
+    return memmap_os_error(errno);
 }
 
 int memmap_os_unlock(memmap_t *m, void *addr, size_t len)
