@@ -17,6 +17,26 @@
 /* A strided slice spanning at most this many bytes is read in one copy. */
 #define STRIDED_SPAN_LIMIT ((size_t)4 * 1024 * 1024)
 
+/* Raises the error of a failed guarded copy, saying what EIO means here. */
+static int copy_failed(int rc, int writing)
+{
+    PyObject *exc;
+    if (rc != MEMMAP_EIO) {
+        pymm_raise(rc, NULL);
+        return -1;
+    }
+    exc = PyObject_CallFunction(PyExc_OSError, "is", pymm_errno_for(rc),
+                                writing ? "could not write to the map: a page cannot be accessed "
+                                          "(the file was truncated, an I/O error, a full disk, or protect())"
+                                        : "could not read from the map: a page cannot be accessed "
+                                          "(the file was truncated, an I/O error, or protect())");
+    if (exc) {
+        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+        Py_DECREF(exc);
+    }
+    return -1;
+}
+
 int pymm_read(pymm_core *core, size_t offset, void *buf, size_t length)
 {
     int rc;
@@ -27,10 +47,8 @@ int pymm_read(pymm_core *core, size_t offset, void *buf, size_t length)
     } else {
         rc = memmap_read(core->map, offset, buf, length);
     }
-    if (rc != 0) {
-        pymm_raise(rc, NULL);
-        return -1;
-    }
+    if (rc != 0)
+        return copy_failed(rc, 0);
     return 0;
 }
 
@@ -44,10 +62,8 @@ int pymm_write(pymm_core *core, size_t offset, const void *buf, size_t length)
     } else {
         rc = memmap_write(core->map, offset, buf, length);
     }
-    if (rc != 0) {
-        pymm_raise(rc, NULL);
-        return -1;
-    }
+    if (rc != 0)
+        return copy_failed(rc, 1);
     return 0;
 }
 
