@@ -35,9 +35,9 @@
 #define PAGES 8
 #define ROUNDS 1000
 
-static size_t page(void) { return memmap_page_size(); }
-
 #ifndef _WIN32
+
+static size_t page(void) { return memmap_page_size(); }
 
 /* --- Truncation by another process ------------------------------------------- */
 
