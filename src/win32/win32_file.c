@@ -2,6 +2,8 @@
  * with real allocation, and closing. */
 #include "win32.h"
 
+#include <winioctl.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,6 +175,18 @@ static BOOL write_zero_pages(HANDLE h, uint64_t old_size, uint64_t new_size)
     }
 }
 
+/* Makes the new part of a growing file a hole.  NTFS allocates the clusters
+ * of an extended file unless the file is marked sparse; file systems without
+ * sparse files refuse, and the file then grows allocated, which is correct,
+ * only slower. */
+static void mark_sparse(HANDLE h)
+{
+    FILE_SET_SPARSE_BUFFER sparse;
+    DWORD returned;
+    sparse.SetSparse = TRUE;
+    (void)DeviceIoControl(h, FSCTL_SET_SPARSE, &sparse, sizeof sparse, NULL, 0, &returned, NULL);
+}
+
 static int cannot_reserve(DWORD error)
 {
     return error == ERROR_CALL_NOT_IMPLEMENTED || error == ERROR_NOT_SUPPORTED ||
@@ -191,6 +205,8 @@ int memmap_os_set_file_size(memmap_t *m, uint64_t old_size, uint64_t new_size, i
     }
     if (new_size > (uint64_t)INT64_MAX)
         return memmap_fail(MEMMAP_EFBIG);
+    if (new_size > old_size && !allocate)
+        mark_sparse(h);
     if (new_size > old_size && allocate) {
         /* Reserving the clusters first is what makes a full disk fail here,
          * with ERROR_DISK_FULL, rather than as an in-page error when a page
