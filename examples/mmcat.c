@@ -5,6 +5,10 @@
  * Usage: mmcat FILE...
  */
 #include <stdio.h>
+#ifdef _WIN32
+#  include <fcntl.h>
+#  include <io.h>
+#endif
 
 #include "memmap.h"
 
@@ -36,6 +40,10 @@ static int cat(const char *path)
 int main(int argc, char **argv)
 {
     int i, status = 0;
+#ifdef _WIN32
+    /* The C runtime's stdout is in text mode: it would turn \n into \r\n. */
+    _setmode(_fileno(stdout), _O_BINARY);
+#endif
     for (i = 1; i < argc; i++)
         status |= cat(argv[i]);
     return fflush(stdout) == 0 ? status : 1;
