@@ -188,6 +188,34 @@ static Py_ssize_t search_block(const unsigned char *hay, size_t hay_len, const u
     return -1;
 }
 
+/*
+ * Reads as much of [from, from+length) as can be read: on a fault, page by
+ * page up to the first page that fails.  *got is the readable prefix; when it
+ * is short of length, the fault's exception is left set.
+ */
+static int read_prefix(pymm_core *core, size_t from, unsigned char *buf, size_t length, size_t *got)
+{
+    size_t page = memmap_page_size(), at = 0;
+    *got = 0;
+    if (pymm_read(core, from, buf, length) == 0) {
+        *got = length;
+        return 0;
+    }
+    if (!PyErr_ExceptionMatches(PyExc_OSError))
+        return -1;
+    PyErr_Clear();
+    while (at < length) {
+        size_t n = page - (from + at) % page;
+        if (n > length - at)
+            n = length - at;
+        if (pymm_read(core, from + at, buf + at, n) != 0)
+            break;
+        at += n;
+    }
+    *got = at;
+    return 0;
+}
+
 int pymm_find(pymm_core *core, const void *needle, size_t needle_len, size_t start, size_t end,
               int reverse, Py_ssize_t *found)
 {
@@ -216,15 +244,26 @@ int pymm_find(pymm_core *core, const void *needle, size_t needle_len, size_t sta
     for (;;) {
         size_t from = reverse ? (high - start > window ? high - window : start) : low;
         size_t to = reverse ? high : (end - low > window ? low + window : end);
+        size_t got = to - from;
         Py_ssize_t at;
-        if (pymm_read(core, from, tmp, to - from) != 0) {
+        /*
+         * Forwards, a match before a page that cannot be read is still found,
+         * as it would be by a plain search that stops there; backwards the
+         * search meets the last pages first, so any fault is an error.
+         */
+        if (reverse ? pymm_read(core, from, tmp, got) != 0 : read_prefix(core, from, tmp, got, &got) != 0) {
             PyMem_Free(tmp);
             return -1;
         }
-        at = search_block(tmp, to - from, needle, needle_len, reverse);
+        at = search_block(tmp, got, needle, needle_len, reverse);
         if (at >= 0) {
+            PyErr_Clear(); /* a fault past the match does not matter */
             *found = (Py_ssize_t)from + at;
             break;
+        }
+        if (got < to - from) { /* the fault's exception is set */
+            PyMem_Free(tmp);
+            return -1;
         }
         if (reverse ? from == start : to == end)
             break;

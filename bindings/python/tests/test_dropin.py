@@ -1,0 +1,235 @@
+"""memmap.mmap against the standard library's mmap.mmap, side by side.
+
+CPython's own test_mmap is run against memmap.mmap by run_test_mmap.py; these
+tests add a differential check (the same operations on both, same results or
+same exception types) and the drop-in's extras.
+"""
+import mmap as std_mmap
+import os
+import pickle
+import re
+
+import pytest
+
+import memmap
+
+PAGE = memmap.PAGE_SIZE
+DATA = b"line one\nline two\n\nlast line without newline" + bytes(range(256)) * 40
+
+
+def test_constants_match_the_standard_module():
+    for name in dir(std_mmap):
+        if name.isupper():
+            assert getattr(memmap, name) == getattr(std_mmap, name), name
+    assert memmap.error is OSError
+
+
+def test_every_method_exists():
+    for name in dir(std_mmap.mmap):
+        if not name.startswith("_") or name in ("__enter__", "__exit__", "__getitem__", "__setitem__", "__len__"):
+            assert hasattr(memmap.mmap, name), name
+
+
+# Each operation takes a map and returns something comparable.
+OPERATIONS = {
+    "len": lambda m: len(m),
+    "slice": lambda m: m[5:30],
+    "step": lambda m: m[::-7],
+    "index": lambda m: m[-1],
+    "bad index": lambda m: m[len(m)],
+    "read all": lambda m: (m.seek(10), m.read(), m.tell()),
+    "read some": lambda m: (m.read(4), m.read(None), m.read(-3)),
+    "read bad": lambda m: m.read("4"),
+    "read_byte": lambda m: (m.read_byte(), m.read_byte(), m.tell()),
+    "readline": lambda m: [m.readline() for _ in range(5)],
+    "seek": lambda m: (m.seek(5), m.seek(3, 1), m.tell(), m.seek(-1, 2), m.tell()),
+    "seek bad": lambda m: m.seek(-1),
+    "seek whence": lambda m: m.seek(0, 3),
+    "seek past": lambda m: m.seek(1, 2),
+    "find": lambda m: (m.find(b"line"), m.find(b"line", 1), m.find(b"line", 1, -1), m.find(b"zzz")),
+    "find cursor": lambda m: (m.seek(3), m.find(b"line"), m.rfind(b"line")),
+    "find negative": lambda m: (m.find(b"l", -50), m.rfind(b"l", -10**9, 10**9), m.find(b"")),
+    "rfind": lambda m: (m.rfind(b"line"), m.rfind(b"line", 0, 20), m.rfind(b"\0")),
+    "write": lambda m: (m.seek(2), m.write(b"XYZ"), m.tell(), m[0:8]),
+    "write past": lambda m: (m.seek(len(m) - 1), m.write(b"ab")),
+    "write_byte": lambda m: (m.write_byte(65), m[0]),
+    "write_byte bad": lambda m: m.write_byte(256),
+    "setitem": lambda m: (m.__setitem__(0, 66), m[0]),
+    "setitem bad": lambda m: m.__setitem__(0, 300),
+    "setitem bytes": lambda m: m.__setitem__(0, b"a"),
+    "setslice": lambda m: (m.__setitem__(slice(0, 3), b"abc"), m[0:3]),
+    "setslice size": lambda m: m.__setitem__(slice(0, 3), b"ab"),
+    "delitem": lambda m: m.__delitem__(0),
+    "move": lambda m: (m.move(0, 10, 20), m[0:30]),
+    "move bad": lambda m: m.move(0, len(m), 1),
+    "flush": lambda m: (m.flush(), m.flush(0, PAGE)),
+    "flush bad": lambda m: m.flush(0, len(m) + 1),
+    "flush unaligned": lambda m: m.flush(1, 10),
+    "madvise": lambda m: (m.madvise(std_mmap.MADV_NORMAL), m.madvise(std_mmap.MADV_WILLNEED, 0, PAGE)),
+    "madvise bad": lambda m: m.madvise(std_mmap.MADV_NORMAL, len(m)),
+    "size": lambda m: m.size(),
+    "closed": lambda m: m.closed,
+    "regex": lambda m: re.findall(rb"line \w+", m),
+    "memoryview": lambda m: (memoryview(m)[3:9].tobytes(), memoryview(m).readonly),
+    "bytes": lambda m: bytes(m)[:50],
+    "iter": lambda m: list(m)[:3],
+    "concat": lambda m: m + m,
+    "close twice": lambda m: (m.close(), m.close(), m.closed),
+    "after close": lambda m: (m.close(), m[0]),
+    "pickle": lambda m: pickle.dumps(m),
+}
+
+ACCESSES = ["ACCESS_DEFAULT", "ACCESS_READ", "ACCESS_WRITE", "ACCESS_COPY"]
+
+
+def outcome(module, path, access, operation):
+    with open(path, "r+b") as f:
+        m = module.mmap(f.fileno(), 0, access=getattr(module, access))
+    try:
+        return ("ok", OPERATIONS[operation](m))
+    except Exception as e:  # noqa: BLE001  (the type is what is compared)
+        return ("raises", type(e))
+    finally:
+        if not m.closed:
+            m.close()
+
+
+@pytest.mark.parametrize("access", ACCESSES)
+@pytest.mark.parametrize("operation", sorted(OPERATIONS))
+def test_same_behaviour_as_the_standard_mmap(make_file, access, operation):
+    theirs = outcome(std_mmap, make_file(DATA), access, operation)
+    ours = outcome(memmap, make_file(DATA), access, operation)
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("access", ACCESSES)
+def test_resize_like_the_standard_mmap(make_file, access):
+    results = []
+    for module in (std_mmap, memmap):
+        path = make_file(b"x" * (2 * PAGE))
+        with open(path, "r+b") as f:
+            m = module.mmap(f.fileno(), PAGE, access=getattr(module, access), offset=0)
+        try:
+            m.resize(3 * PAGE)
+            results.append(("ok", len(m), m.size(), os.path.getsize(path), m[PAGE - 1], m[-1]))
+            m.resize(100)
+            results.append(("ok", len(m), m.size(), os.path.getsize(path)))
+        except Exception as e:  # noqa: BLE001
+            results.append(("raises", type(e)))
+        m.close()
+    assert results[: len(results) // 2] == results[len(results) // 2:]
+
+
+def test_anonymous_like_the_standard_mmap():
+    for module in (std_mmap, memmap):
+        m = module.mmap(-1, 100)
+        m.write(b"hello")
+        assert m[:5] == b"hello"
+        m.resize(50)
+        assert len(m) == 50
+        m.close()
+    # An extra: the standard module's size() of anonymous memory fails with
+    # EBADF on POSIX (it asks fstat(-1)); memmap's gives the length, as on Windows.
+    with memmap.mmap(-1, 100) as m:
+        assert m.size() == 100
+    private = memmap.mmap(-1, PAGE, flags=memmap.MAP_PRIVATE)
+    private.resize(4 * PAGE)
+    assert len(private) == 4 * PAGE
+    private.close()
+
+
+def test_growing_shared_anonymous_memory_raises_system_error():
+    # The standard module grows the mapping but not the memory behind it
+    # (SIGBUS when touched); memmap says it cannot, the way mmap says
+    # "resize not supported".
+    m = memmap.mmap(-1, PAGE)
+    with pytest.raises(SystemError):
+        m.resize(2 * PAGE)
+    assert len(m) == PAGE
+    m.close()
+
+
+def test_keywords_and_positional_arguments(make_file):
+    path = make_file(DATA)
+    with open(path, "r+b") as f:
+        m = memmap.mmap(fileno=f.fileno(), length=10, flags=memmap.MAP_SHARED,
+                        prot=memmap.PROT_READ | memmap.PROT_WRITE, offset=0)
+        assert m[:] == DATA[:10]
+        m.close()
+        m = memmap.mmap(f.fileno(), 10, memmap.MAP_PRIVATE, memmap.PROT_READ | memmap.PROT_WRITE)
+        m[0] = 0
+        m.close()
+        m = memmap.mmap(f.fileno(), 10, prot=memmap.PROT_READ)
+        assert "ACCESS_READ" in repr(m)
+        with pytest.raises(TypeError):
+            m[0] = 1
+        m.close()
+    assert path.read_bytes() == DATA
+
+
+def test_unaligned_offset_is_an_extra(make_file):
+    path = make_file(DATA)
+    with open(path, "r+b") as f:
+        with pytest.raises(OSError):
+            std_mmap.mmap(f.fileno(), 10, offset=3)
+        with memmap.mmap(f.fileno(), 10, offset=3) as m:
+            assert m[:] == DATA[3:13]
+            assert "offset=3" in repr(m)
+
+
+def test_errors_like_the_standard_mmap(make_file, tmp_path):
+    empty = make_file(b"")
+    short = make_file(b"abc")
+    for module in (std_mmap, memmap):
+        with open(empty, "rb") as f:
+            with pytest.raises(ValueError, match="cannot mmap an empty file"):
+                module.mmap(f.fileno(), 0, access=module.ACCESS_READ)
+        with open(short, "r+b") as f:
+            with pytest.raises(ValueError, match="mmap length is greater than file size"):
+                module.mmap(f.fileno(), 10)
+            with pytest.raises(ValueError, match="mmap offset is greater than file size"):
+                module.mmap(f.fileno(), 0, offset=PAGE * 4)
+            with pytest.raises(OverflowError):
+                module.mmap(f.fileno(), -1)
+            with pytest.raises(OverflowError):
+                module.mmap(f.fileno(), 1, offset=-1)
+            with pytest.raises(ValueError):
+                module.mmap(f.fileno(), 1, access=7)
+            with pytest.raises(ValueError):
+                module.mmap(f.fileno(), 1, flags=module.MAP_PRIVATE, access=module.ACCESS_READ)
+        with pytest.raises(OSError):
+            module.mmap(-2, 10)
+        with pytest.raises(TypeError):
+            module.mmap("0", 10)
+
+
+def test_exported_buffers_block_close_and_resize():
+    m = memmap.mmap(-1, 100, flags=memmap.MAP_PRIVATE)
+    view = memoryview(m)
+    with pytest.raises(BufferError):
+        m.close()
+    with pytest.raises(BufferError):
+        m.resize(50)
+    view.release()
+    m.resize(50)
+    m.close()
+
+
+def test_subclass_and_repr():
+    class Anon(memmap.mmap):
+        def __new__(cls, size):
+            return memmap.mmap.__new__(cls, -1, size)
+
+    a = Anon(PAGE)
+    assert isinstance(a, memmap.mmap) and len(a) == PAGE
+    assert repr(a).startswith("<")
+    a.close()
+    assert "closed=True" in repr(a)
+
+
+def test_size_follows_the_file(make_file):
+    path = make_file(b"x" * 100)
+    with open(path, "r+b") as f, memmap.mmap(f.fileno(), 50) as m:
+        assert m.size() == 100
+        f.truncate(200)
+        assert m.size() == 200
