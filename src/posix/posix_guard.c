@@ -193,9 +193,16 @@ static void touch_pages(unsigned char *addr, size_t len, int write)
 
     for (at = 0; at < len; at += page) {
         if (write) {
-            /* An atomic add of zero writes the byte without changing it, even
-             * while other threads or processes store to the same byte. */
-            __atomic_fetch_add(addr + at, (unsigned char)0, __ATOMIC_RELAXED);
+            /*
+             * Store the byte's own value back with a compare-and-swap, which
+             * cannot lose a store another thread or process makes meanwhile.
+             * (An atomic add of zero would do the same, but compilers turn
+             * such an idempotent add into a plain load.)
+             */
+            unsigned char *p = addr + at;
+            unsigned char value = __atomic_load_n(p, __ATOMIC_RELAXED);
+            while (!__atomic_compare_exchange_n(p, &value, value, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+                ;
         } else {
             seen ^= *(volatile const unsigned char *)(addr + at);
         }
