@@ -60,6 +60,7 @@ struct bench_config {
     int reps;            /* 0: each case's default */
     const char *dir;     /* where data files live */
     FILE *tsv;           /* machine-readable results, or NULL */
+    int show_samples;    /* print every round's time, to see where noise comes from */
 };
 
 /* --- Running and reporting ------------------------------------------------ */

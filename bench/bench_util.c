@@ -314,6 +314,16 @@ static double display_value(const struct bench_group *g, double seconds)
     }
 }
 
+/* Every round's figure in the order the rounds ran. */
+static void print_samples(const struct bench_group *g, const struct bench_contender *c)
+{
+    int round;
+    printf("    rounds:");
+    for (round = 0; round < g->reps; round++)
+        printf(" %.2f", display_value(g, c->seconds[round]));
+    printf("\n");
+}
+
 void bench_group_report(const struct bench_group *g, const struct bench_config *cfg)
 {
     struct summary ref = summarize(&g->contenders[g->reference < 0 ? 0 : g->reference], g->reps);
@@ -326,6 +336,8 @@ void bench_group_report(const struct bench_group *g, const struct bench_config *
         printf("  %-34s %12.2f %8.1f%% %8.2fx%s\n", c->name, display_value(g, s.median),
                100.0 * (s.max - s.min) / s.median, ref.median / s.median,
                (int)i == g->reference ? "  (reference)" : "");
+        if (cfg->show_samples)
+            print_samples(g, c);
         if (cfg->tsv)
             fprintf(cfg->tsv, "timing\t%s\t%s\t%s\t%d\t%s\t%.0f\t%d\t%.9g\t%.9g\t%.9g\n", g->id, g->title,
                     c->name, (int)i == g->reference, unit_key(g->unit), g->work, g->reps, s.median, s.min,

@@ -25,11 +25,13 @@ enum append_way {
     APPEND_WRITE,           /* write() per record, fdatasync at the end */
     APPEND_GEOMETRIC,       /* memmap, doubling the map when full */
     APPEND_GEOMETRIC_SPARSE,/* the same with MEMMAP_SPARSE: growth without allocating blocks */
-    APPEND_PER_RECORD       /* memmap, growing by one record at a time */
+    APPEND_PER_RECORD,      /* memmap, growing by one record at a time */
+    APPEND_RAW_GEOMETRIC    /* what memmap does, in raw calls: fallocate + mremap doubling */
 };
 
 struct append_ctx {
     char path[4096];
+    const char *dir;
     uint64_t size;
     enum append_way way;
     int calls;                               /* runs so far, the untimed warm-up included */
@@ -90,6 +92,42 @@ static void append_with_memmap(struct append_ctx *a, double *produced_at)
     bench_check(memmap_close(m), "memmap_close");
 }
 
+/* The geometric append without the library, to tell the library's cost from
+ * the kernel's: fallocate the next doubling, mremap, msync + fdatasync. */
+static void append_with_raw_mmap(struct append_ctx *a, double *produced_at)
+{
+    size_t used = 0, capacity = APPEND_FIRST_CAPACITY;
+    uint64_t n, records = a->size / RECORD;
+    unsigned char *data;
+    int fd = open(a->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        bench_die("create %s: %s", a->path, strerror(errno));
+    if (fallocate(fd, 0, 0, (off_t)capacity) != 0)
+        bench_die("fallocate: %s", strerror(errno));
+    data = mmap(NULL, capacity, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (data == MAP_FAILED)
+        bench_die("mmap: %s", strerror(errno));
+    for (n = 0; n < records; n++) {
+        if (used + RECORD > capacity) {
+            if (fallocate(fd, 0, (off_t)capacity, (off_t)capacity) != 0)
+                bench_die("fallocate: %s", strerror(errno));
+            data = mremap(data, capacity, capacity * 2, MREMAP_MAYMOVE);
+            if (data == MAP_FAILED)
+                bench_die("mremap: %s", strerror(errno));
+            capacity *= 2;
+        }
+        bench_fill_record(data + used, RECORD, n);
+        used += RECORD;
+    }
+    if (used < capacity && ftruncate(fd, (off_t)used) != 0)
+        bench_die("ftruncate: %s", strerror(errno));
+    *produced_at = bench_now();
+    if (msync(data, used, MS_SYNC) != 0 || fdatasync(fd) != 0)
+        bench_die("msync/fdatasync: %s", strerror(errno));
+    munmap(data, capacity);
+    close(fd);
+}
+
 /* Reads the produced file back, so a contender that wrote too little or the
  * wrong bytes fails instead of winning. */
 static uint64_t checksum_file(const char *path, uint64_t expect_size)
@@ -109,14 +147,30 @@ static uint64_t checksum_file(const char *path, uint64_t expect_size)
     return sum;
 }
 
+/* Removes the last run's file and waits until the file system has finished
+ * with it (journal commit, and discards on a disk mounted with -o discard),
+ * so that no run pays for its predecessor's cleanup. */
+static void remove_and_settle(const char *path, const char *dir)
+{
+    int fd;
+    unlink(path);
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        syncfs(fd);
+        close(fd);
+    }
+}
+
 static double run_append(void *arg, uint64_t *sum)
 {
     struct append_ctx *a = arg;
     double t0, produced_at, t1;
-    unlink(a->path); /* every run produces a new file */
+    remove_and_settle(a->path, a->dir); /* every run produces a new file */
     t0 = bench_now();
     if (a->way == APPEND_WRITE)
         append_with_write(a, &produced_at);
+    else if (a->way == APPEND_RAW_GEOMETRIC)
+        append_with_raw_mmap(a, &produced_at);
     else
         append_with_memmap(a, &produced_at);
     t1 = bench_now();
@@ -156,6 +210,7 @@ void bench_case_append(const struct bench_config *cfg)
         {"memmap, geometric resize", APPEND_GEOMETRIC},
         {"memmap, geometric resize, SPARSE", APPEND_GEOMETRIC_SPARSE},
         {"memmap, resize per record", APPEND_PER_RECORD},
+        {"raw fallocate + mremap, geometric", APPEND_RAW_GEOMETRIC},
     };
     struct append_ctx ctx[sizeof ways / sizeof ways[0]];
     struct bench_group g;
@@ -170,6 +225,7 @@ void bench_case_append(const struct bench_config *cfg)
     for (i = 0; i < sizeof ways / sizeof ways[0]; i++) {
         memset(&ctx[i], 0, sizeof ctx[i]);
         memcpy(ctx[i].path, path, sizeof path);
+        ctx[i].dir = cfg->dir;
         ctx[i].size = cfg->write_size;
         ctx[i].way = ways[i].way;
         bench_group_add(&g, ways[i].name, run_append, &ctx[i], ways[i].way == APPEND_WRITE);

@@ -4,6 +4,7 @@
  *   memmap_bench [--size 1G] [--write-size 256M] [--reads 1000000]
  *                [--open-iterations 100000] [--reps N] [--dir DIR]
  *                [--tsv FILE] [--cases bandwidth,scan,random,open,append,sync]
+ *                [--samples 1]
  *   memmap_bench --open-loop memmap|raw|raw_handle --iterations N [--dir DIR]
  *
  * The second form runs only the open/map/close loop, for callgrind (run.sh).
@@ -48,7 +49,7 @@ static int case_selected(const char *cases, const char *name)
 static void usage(void)
 {
     fputs("usage: memmap_bench [--size 1G] [--write-size 256M] [--reads N] [--open-iterations N]\n"
-          "                    [--reps N] [--dir DIR] [--tsv FILE] [--cases a,b,...]\n"
+          "                    [--reps N] [--dir DIR] [--tsv FILE] [--cases a,b,...] [--samples 1]\n"
           "       memmap_bench --open-loop memmap|raw|raw_handle --iterations N [--dir DIR]\n"
           "cases: bandwidth scan random open append sync\n",
           stderr);
@@ -89,6 +90,8 @@ int main(int argc, char **argv)
             tsv_path = value;
         else if (strcmp(arg, "--cases") == 0)
             cases = value;
+        else if (strcmp(arg, "--samples") == 0)
+            cfg.show_samples = atoi(value);
         else if (strcmp(arg, "--open-loop") == 0)
             open_loop = value;
         else if (strcmp(arg, "--iterations") == 0)
