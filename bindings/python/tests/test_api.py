@@ -11,7 +11,8 @@ STUB = os.path.join(os.path.dirname(memmap.__file__), "__init__.pyi")
 
 def stub_names():
     """Top-level names and class members declared in the .pyi."""
-    tree = ast.parse(open(STUB, encoding="utf-8").read())
+    with open(STUB, encoding="utf-8") as f:
+        tree = ast.parse(f.read())
     names, members = set(), {}
 
     def collect(body, into):
