@@ -165,9 +165,11 @@ class Group:
             print("  %-34s %s %7.1f%% %7.2fx%s" % (name, self.display(med), 100 * (max(seconds) - min(seconds)) / med,
                                                 ref / med, "  (reference)" if is_reference else ""))
             if tsv:
-                tsv.write("timing\t%s\t%s\t%s\t%d\t%s\t%d\t%d\t%.9g\t%.9g\t%.9g\n"
+                ordered = sorted(seconds)
+                q1, q3 = ordered[(len(ordered) - 1) // 4], ordered[len(ordered) - 1 - (len(ordered) - 1) // 4]
+                tsv.write("timing\t%s\t%s\t%s\t%d\t%s\t%d\t%d\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\n"
                           % (self.id, self.title, name, is_reference, self.unit, self.work, self.reps,
-                             med, min(seconds), max(seconds)))
+                             med, min(seconds), max(seconds), q1, q3))
         sys.stdout.flush()
 
 

@@ -272,6 +272,7 @@ static int compare_double(const void *a, const void *b)
 
 struct summary {
     double median, min, max;
+    double q1, q3; /* quartiles: the middle half of the rounds lies between them */
 };
 
 static struct summary summarize(const struct bench_contender *c, int reps)
@@ -283,6 +284,8 @@ static struct summary summarize(const struct bench_contender *c, int reps)
     s.min = sorted[0];
     s.max = sorted[reps - 1];
     s.median = reps % 2 ? sorted[reps / 2] : (sorted[reps / 2 - 1] + sorted[reps / 2]) / 2;
+    s.q1 = sorted[(reps - 1) / 4];
+    s.q3 = sorted[reps - 1 - (reps - 1) / 4];
     return s;
 }
 
@@ -339,9 +342,9 @@ void bench_group_report(const struct bench_group *g, const struct bench_config *
         if (cfg->show_samples)
             print_samples(g, c);
         if (cfg->tsv)
-            fprintf(cfg->tsv, "timing\t%s\t%s\t%s\t%d\t%s\t%.0f\t%d\t%.9g\t%.9g\t%.9g\n", g->id, g->title,
-                    c->name, (int)i == g->reference, unit_key(g->unit), g->work, g->reps, s.median, s.min,
-                    s.max);
+            fprintf(cfg->tsv, "timing\t%s\t%s\t%s\t%d\t%s\t%.0f\t%d\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\n", g->id,
+                    g->title, c->name, (int)i == g->reference, unit_key(g->unit), g->work, g->reps, s.median,
+                    s.min, s.max, s.q1, s.q3);
     }
     if (cfg->tsv)
         fflush(cfg->tsv);
