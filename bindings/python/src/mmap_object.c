@@ -231,8 +231,12 @@ static int map_for(MmapObject *self, int fileno, Py_ssize_t length, long long of
         unsigned anon_flags = mflags & (MEMMAP_EXEC | MEMMAP_POPULATE | MEMMAP_SHARED);
 #ifdef _WIN32
         if (tagname && tagname != Py_None) {
-            const char *name = PyUnicode_AsUTF8(tagname);
-            if (!name)
+            const char *name;
+            if (!PyUnicode_Check(tagname)) {
+                pymm_raise_type("tagname must be str or None", tagname);
+                return -1;
+            }
+            if (!(name = PyUnicode_AsUTF8AndSize(tagname, NULL)))
                 return -1;
             Py_BEGIN_ALLOW_THREADS
             rc = memmap_shm_open(&map, name, (size_t)length, MEMMAP_READ | MEMMAP_WRITE | MEMMAP_CREATE);

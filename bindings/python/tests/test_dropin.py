@@ -233,3 +233,27 @@ def test_size_follows_the_file(make_file):
         assert m.size() == 100
         f.truncate(200)
         assert m.size() == 200
+
+
+class ClosingIndex:
+    """An index whose conversion closes the map (the standard module does not survive all of these)."""
+
+    def __init__(self, m):
+        self.m = m
+
+    def __index__(self):
+        self.m.close()
+        return 0
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, i: m.read(i), lambda m, i: m.seek(i), lambda m, i: m.find(b"x", i), lambda m, i: m.rfind(b"x", 0, i),
+    lambda m, i: m.flush(i), lambda m, i: m.madvise(memmap.MADV_NORMAL, i), lambda m, i: m.move(i, 0, 1),
+    lambda m, i: m.resize(i), lambda m, i: m[i], lambda m, i: m[i:1], lambda m, i: m.__setitem__(i, 1),
+    lambda m, i: m.__setitem__(slice(i, 1), b"x"),
+])
+def test_argument_conversion_that_closes_the_map(call):
+    m = memmap.mmap(-1, PAGE, flags=memmap.MAP_PRIVATE)
+    with pytest.raises(ValueError, match="mmap closed or invalid"):
+        call(m, ClosingIndex(m))
+    assert m.closed
