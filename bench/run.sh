@@ -64,7 +64,7 @@ build_suite() {
     # not stop a measurement.
     cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMEMMAP_BUILD_BENCH=ON \
         -DBUILD_TESTING=OFF -DMEMMAP_BUILD_EXAMPLES=OFF -DMEMMAP_WERROR=OFF \
-        -DMEMMAP_BUILD_PYTHON=$python_option -DPython3_EXECUTABLE="$python" >"$build/cmake.log" 2>&1 ||
+        -DMEMMAP_BUILD_PYTHON=$python_option -DMEMMAP_PYTHON_EXECUTABLE="$python" >"$build/cmake.log" 2>&1 ||
         { cat "$build/cmake.log"; exit 1; }
     jobs=$(nproc 2>/dev/null || echo 2)
     cmake --build "$build" -j "$jobs" --target memmap_bench >"$build/build.log" 2>&1 ||
@@ -108,8 +108,10 @@ count_instructions() {
 }
 
 python_module_dir() {
-    # The extension CMake built, if it did.
-    find "$build" -name 'memmap*.so' -path '*python*' -print 2>/dev/null | head -1 | xargs -r dirname
+    # The package CMake built (bindings/python/CMakeLists.txt), if it did.
+    if [ -f "$build/bindings/python/memmap/__init__.py" ]; then
+        echo "$build/bindings/python"
+    fi
 }
 
 run_python() {
