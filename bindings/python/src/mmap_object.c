@@ -835,6 +835,16 @@ static PyObject *mmap_item(PyObject *obj, Py_ssize_t i)
     return pymm_read_bytes(&self->core, (size_t)i, 1);
 }
 
+/* bytes(m): a guarded copy (the standard module's copies straight from its buffer). */
+static PyObject *mmap_bytes(PyObject *obj, PyObject *unused)
+{
+    MmapObject *self = (MmapObject *)obj;
+    (void)unused;
+    if (!valid_map(self))
+        return NULL;
+    return pymm_read_bytes(&self->core, 0, (size_t)map_size(self));
+}
+
 static PyObject *mmap_subscript(PyObject *obj, PyObject *key)
 {
     MmapObject *self = (MmapObject *)obj;
@@ -1005,6 +1015,7 @@ static PyMethodDef mmap_methods[] = {
     {"tell", mmap_tell, METH_NOARGS, "tell()\n--\n\nThe cursor's position."},
     {"write", mmap_write, METH_VARARGS, "write(bytes)\n--\n\nWrite the bytes at the cursor; return how many."},
     {"write_byte", mmap_write_byte, METH_VARARGS, "write_byte(byte)\n--\n\nWrite one byte (an int) at the cursor."},
+    {"__bytes__", mmap_bytes, METH_NOARGS, "A guarded copy of the whole map."},
     {"__enter__", mmap_enter, METH_NOARGS, "Return the map itself."},
     {"__exit__", mmap_exit, METH_VARARGS, "Close the map."},
     {NULL, NULL, 0, NULL}

@@ -56,7 +56,7 @@ def test_dropin_mmap_is_guarded_too(make_file):
         m = memmap.mmap(f.fileno(), 0)
     os.truncate(path, PAGE)
     for access in (lambda: m[2 * PAGE], lambda: m[PAGE:PAGE + 10], lambda: m.find(b"zz"),
-                   lambda: m.rfind(b"a"), lambda: (m.seek(2 * PAGE), m.read(5)),
+                   lambda: m.rfind(b"a"), lambda: bytes(m), lambda: (m.seek(2 * PAGE), m.read(5)),
                    lambda: (m.seek(2 * PAGE), m.readline()), lambda: (m.seek(2 * PAGE), m.write(b"x")),
                    lambda: m.move(0, 2 * PAGE, 10)):
         with pytest.raises(OSError) as info:
