@@ -31,11 +31,14 @@
  *   exports  buffers handed out through the buffer protocol and not yet released
  *   busy     calls running with the GIL released (sync, lock, big copies)
  * close() and resize() refuse with BufferError while either is non-zero.
+ * While a resize runs without the GIL, the mapping itself changes: every other
+ * use of the map raises RuntimeError until it is done (resizing).
  */
 typedef struct {
     memmap_t *map; /* NULL once closed */
     Py_ssize_t exports;
     Py_ssize_t busy;
+    int resizing;
 } pymm_core;
 
 /* --- errors.c ------------------------------------------------------------ */
@@ -83,6 +86,8 @@ Py_ssize_t pymm_find_newline(pymm_core *core, size_t start, size_t end);
 
 /* Raises BufferError when the map's memory is in use; returns -1 then, else 0. */
 int pymm_check_unused(const pymm_core *core, const char *action);
+/* Raises RuntimeError when another thread is resizing the map; returns -1 then, else 0. */
+int pymm_check_not_resizing(const pymm_core *core);
 
 /* --- argument helpers (module.c) ----------------------------------------- */
 

@@ -83,3 +83,11 @@ int pymm_check_unused(const pymm_core *core, const char *action)
     }
     return 0;
 }
+
+int pymm_check_not_resizing(const pymm_core *core)
+{
+    if (!core->resizing)
+        return 0;
+    PyErr_SetString(PyExc_RuntimeError, "another thread is resizing the map");
+    return -1;
+}

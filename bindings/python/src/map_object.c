@@ -26,8 +26,12 @@ PyTypeObject *pymm_Map_Type;
 static memmap_t *open_map(PyObject *self)
 {
     memmap_t *map = CORE(self)->map;
-    if (!map)
+    if (!map) {
         pymm_raise_closed();
+        return NULL;
+    }
+    if (pymm_check_not_resizing(CORE(self)) != 0)
+        return NULL;
     return map;
 }
 
@@ -186,9 +190,8 @@ static PyGetSetDef Map_getset[] = {
 static int Map_getbuffer(PyObject *self, Py_buffer *view, int flags)
 {
     pymm_core *core = CORE(self);
-    memmap_t *map = core->map;
+    memmap_t *map = open_map(self);
     if (!map) {
-        pymm_raise_closed();
         view->obj = NULL;
         return -1;
     }
@@ -585,11 +588,13 @@ static PyObject *Map_resize(PyObject *self, PyObject *args, PyObject *kwargs)
     if (!(map = open_map(self)) || pymm_check_unused(CORE(self), "resize the map") != 0)
         return NULL;
     flags = (truncate ? MEMMAP_TRUNCATE : 0u) | (sparse ? MEMMAP_SPARSE : 0u) | (may_move ? 0u : MEMMAP_NOMOVE);
-    /* resize changes the mapping itself: no other thread may touch it meanwhile,
-     * so the busy mark (which close and resize check) is set. */
+    /* resize changes the mapping itself: no other thread may touch it meanwhile
+     * (resizing), nor close or resize it (busy). */
+    CORE(self)->resizing = 1;
     PYMM_BEGIN_BLOCKING(CORE(self));
     rc = memmap_resize(map, (size_t)length, flags);
     PYMM_END_BLOCKING(CORE(self));
+    CORE(self)->resizing = 0;
     if (rc != 0)
         return pymm_raise(rc, NULL);
     Py_RETURN_NONE;

@@ -71,8 +71,12 @@ PyTypeObject *pymm_mmap_Type;
 
 static memmap_t *valid_map(MmapObject *self)
 {
-    if (!self->core.map)
+    if (!self->core.map) {
         PyErr_SetString(PyExc_ValueError, MSG_CLOSED);
+        return NULL;
+    }
+    if (pymm_check_not_resizing(&self->core) != 0)
+        return NULL;
     return self->core.map;
 }
 
@@ -800,9 +804,11 @@ static PyObject *mmap_resize(PyObject *obj, PyObject *args)
     if (pymm_check_unused(&self->core, "resize the mmap") != 0)
         return NULL;
     /* A file's length becomes offset + new_size, shorter or longer, as with the standard module. */
+    self->core.resizing = 1;
     PYMM_BEGIN_BLOCKING(&self->core);
     rc = memmap_resize(self->core.map, (size_t)new_size, self->fd >= 0 ? MEMMAP_TRUNCATE : 0u);
     PYMM_END_BLOCKING(&self->core);
+    self->core.resizing = 0;
     if (rc == MEMMAP_ENOTSUP) {
         /* The standard module's way of saying this map cannot be resized here. */
         PyErr_SetString(PyExc_SystemError, "mmap: cannot grow MAP_SHARED anonymous memory "
