@@ -42,7 +42,7 @@ struct append_ctx {
 
 static void append_with_write(struct append_ctx *a, double *produced_at)
 {
-    unsigned char record[RECORD];
+    uint64_t record[RECORD / sizeof(uint64_t)];
     uint64_t n, records = a->size / RECORD;
     int fd = open(a->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
@@ -132,7 +132,7 @@ static void append_with_raw_mmap(struct append_ctx *a, double *produced_at)
  * wrong bytes fails instead of winning. */
 static uint64_t checksum_file(const char *path, uint64_t expect_size)
 {
-    static unsigned char buf[1 << 20];
+    static uint64_t buf[(1 << 20) / sizeof(uint64_t)];
     struct stat st;
     uint64_t sum = 0;
     ssize_t n;
@@ -289,7 +289,7 @@ static double run_sync(void *arg, uint64_t *sum)
 
 static void make_sync_file(const char *path, uint64_t size)
 {
-    static unsigned char block[1 << 16];
+    static uint64_t block[(1 << 16) / sizeof(uint64_t)];
     uint64_t off;
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
