@@ -26,6 +26,14 @@ enum bench_unit {
     BENCH_RUNS   /* work is one run: shown as milliseconds per run */
 };
 
+/* Which clock a group is timed with. */
+enum bench_clock {
+    BENCH_WALL_CLOCK, /* CLOCK_MONOTONIC: for work that waits on the disk */
+    BENCH_CPU_CLOCK   /* the thread's CPU time: for work that only computes and faults
+                         pages in, so that time spent waiting for a core that
+                         other jobs hold is not counted */
+};
+
 /* One timed repetition: returns the seconds it measured, sets *checksum. */
 typedef double (*bench_run_fn)(void *ctx, uint64_t *checksum);
 
@@ -41,6 +49,7 @@ struct bench_group {
     const char *id;    /* short key for reports and targets, e.g. "scan" */
     const char *title; /* what a reader sees, e.g. "sequential scan, 1 GiB cached" */
     enum bench_unit unit;
+    enum bench_clock clock;
     double work;       /* bytes or operations per repetition */
     int check_sums;    /* every contender must report the same checksum */
     int have_expected;
@@ -61,6 +70,7 @@ struct bench_config {
     const char *dir;     /* where data files live */
     FILE *tsv;           /* machine-readable results, or NULL */
     int show_samples;    /* print every round's time, to see where noise comes from */
+    int wall_clock_only; /* time every group with the wall clock */
 };
 
 /* --- Running and reporting ------------------------------------------------ */
@@ -69,6 +79,8 @@ void bench_group_init(struct bench_group *g, const char *id, const char *title,
                       enum bench_unit unit, double work, int reps);
 /* Adds a contender; the first one added with is_reference set is the reference. */
 void bench_group_add(struct bench_group *g, const char *name, bench_run_fn run, void *ctx, int is_reference);
+/* Times g with the thread's CPU clock, unless the user asked for wall time only. */
+void bench_group_use_cpu_clock(struct bench_group *g, const struct bench_config *cfg);
 void bench_group_run(struct bench_group *g);
 /* Prints the group as a table on stdout and as rows of cfg->tsv. */
 void bench_group_report(const struct bench_group *g, const struct bench_config *cfg);
@@ -81,6 +93,7 @@ int bench_reps(const struct bench_config *cfg, int default_reps);
 
 /* --- Tools ----------------------------------------------------------------- */
 
+/* Seconds on the clock of the group being run (the wall clock outside a run). */
 double bench_now(void);
 void bench_die(const char *fmt, ...)
 #if defined(__GNUC__)

@@ -156,6 +156,7 @@ void bench_case_open(const struct bench_config *cfg)
 
     bench_group_init(&g, "open", "open, map, touch 1 byte, unmap, close a 4 KiB file", BENCH_OPS,
                      (double)o.iterations, reps);
+    bench_group_use_cpu_clock(&g, cfg);
     bench_group_add(&g, "raw open/fstat/mmap/munmap/close", time_open_raw, &o, 1);
     bench_group_add(&g, "memmap_open/memmap_close", time_open_memmap, &o, 0);
     bench_group_add(&g, "raw + malloc'd handle (floor)", time_open_raw_handle, &o, 0);

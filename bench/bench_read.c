@@ -104,6 +104,7 @@ void bench_case_bandwidth(const struct bench_config *cfg)
 
     bench_group_init(&g, "bandwidth", "memory bandwidth ceiling: sum over a resident buffer", BENCH_BYTES,
                      (double)r.size, bench_reps(cfg, 11));
+    bench_group_use_cpu_clock(&g, cfg);
     bench_group_add(&g, "resident buffer (malloc)", sum_resident, &r, 1);
     bench_group_run(&g);
     bench_group_report(&g, cfg);
@@ -178,6 +179,7 @@ void bench_case_scan(const struct bench_config *cfg)
 
     bench_group_init(&g, "scan", "sequential scan of a cached file (sum of 64-bit words)", BENCH_BYTES,
                      (double)r.size, bench_reps(cfg, 11));
+    bench_group_use_cpu_clock(&g, cfg);
     bench_group_add(&g, "raw mmap", scan_raw_mmap, &r, 1);
     bench_group_add(&g, "memmap", scan_memmap, &r, 0);
     bench_group_add(&g, "memmap + SEQUENTIAL advice", scan_memmap_sequential, &r, 0);
@@ -294,6 +296,7 @@ void bench_case_random(const struct bench_config *cfg)
 
     bench_group_init(&g, "random", "random 4 KiB reads of a cached file (fixed seed)", BENCH_OPS,
                      (double)r.count, bench_reps(cfg, 7));
+    bench_group_use_cpu_clock(&g, cfg);
     bench_group_add(&g, "raw mmap", random_raw_mmap, &r, 1);
     bench_group_add(&g, "memmap", random_memmap, &r, 0);
     bench_group_add(&g, "memmap + RANDOM advice", random_memmap_random, &r, 0);

@@ -4,7 +4,7 @@
 usage: report.py --out DIR [--command CMD] [--note TEXT] RESULTS.tsv...
 
 The inputs are the rows memmap_bench (C) and bench.py (Python) write:
-  timing <id> <title> <contender> <is_reference> <unit> <work> <reps> <median_s> <min_s> <max_s> <q1_s> <q3_s>
+  timing <id> <title> <contender> <is_reference> <unit> <clock> <work> <reps> <median_s> <min_s> <max_s> <q1_s> <q3_s>
   value  <id> <title> <name> <unit> <value>
 Only the standard library is used, so this runs without numpy or the bindings.
 The chart is drawn by gnuplot when it is installed.
@@ -24,7 +24,7 @@ from collections import OrderedDict
 
 class Timing:
     def __init__(self, fields):
-        (self.group, self.title, self.name, ref, self.unit, work, reps,
+        (self.group, self.title, self.name, ref, self.unit, self.clock, work, reps,
          median, low, high, q1, q3) = fields
         self.is_reference = ref == "1"
         self.work = float(work)
@@ -89,7 +89,7 @@ def read_results(paths):
         with open(path) as f:
             for line in f:
                 fields = line.rstrip("\n").split("\t")
-                if fields[0] == "timing" and len(fields) == 13:
+                if fields[0] == "timing" and len(fields) == 14:
                     row = Timing(fields[1:])
                     group = groups.setdefault(row.group, Group(row.group, row.title))
                     group.rows.append(row)
@@ -279,13 +279,14 @@ def markdown(groups, values, args):
                "the order rotated every round, after one untimed warm-up round. "
                "*median* is over the rounds; *IQR* is the interquartile range / median (the noise); "
                "*range* is (max − min) / median (the worst disturbance); "
-               "*vs ref* is how many times faster than the group's reference (above 1: faster).")
+               "*vs ref* is how many times faster than the group's reference (above 1: faster). "
+               "Groups that only compute and fault pages in are timed with the thread's CPU clock, which "
+               "other jobs on a shared machine disturb far less than the wall clock; append and sync, "
+               "which wait on the disk, with the wall clock.")
     out.append("")
     for group in groups.values():
-        if group.id == "append_nosync":
-            title = group.title
-        else:
-            title = "%s (%d rounds)" % (group.title, group.rows[0].reps)
+        clock = "CPU time" if group.rows[0].clock == "cpu" else "wall time"
+        title = "%s (%d rounds, %s)" % (group.title, group.rows[0].reps, clock)
         out.append("### " + title)
         out.append("")
         out.append("| contender | median | IQR | range | vs ref |")
