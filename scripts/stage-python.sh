@@ -12,30 +12,13 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PYTHON=/usr/bin/python3
 BUILD_DIR=build-python
-export DEBIAN_FRONTEND=noninteractive
 
-apt_updated=0
-install_missing() {
-    local missing=() pkg
-    for pkg in "$@"; do
-        if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
-            missing+=("$pkg")
-        fi
-    done
-    if [ "${#missing[@]}" -gt 0 ]; then
-        echo "stage-python: installing ${missing[*]}"
-        if [ "$apt_updated" = 0 ]; then
-            apt-get update -qq
-            apt_updated=1
-        fi
-        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    fi
-}
+source scripts/lib.sh
 
-install_missing gcc make cmake python3 python3-dev python3-pytest python3-numpy \
-    python3-setuptools python3-pip python3-venv
+need_packages gcc make cmake python3 python3-dev python3-pytest python3-numpy \
+    python3-setuptools python3-pip python3-venv || exit 1
 py_version=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-install_missing "libpython${py_version}-testsuite"
+need_packages "libpython${py_version}-testsuite" || exit 1
 
 echo "== build (CMake, $("$PYTHON" --version))"
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMMAP_BUILD_PYTHON=ON \
