@@ -179,9 +179,11 @@ TEST(durable_sync_leaves_no_dirty_pages)
     CHECK_OK(memmap_sync(m, 0, 0, 0));
     after = unwritten_pages(m);
     CHECK_EQ(after, 0);
-    /* Unaligned ranges are widened to whole pages: a byte dirties and cleans its page. */
+    /* Unaligned ranges are widened to whole pages: a byte dirties its page (and
+     * the rest of its folio, which may span several pages) and a sync of that
+     * one byte cleans it. */
     ((unsigned char *)memmap_data(m))[5 * 4096 + 7] ^= 0xFF;
-    CHECK_EQ(unwritten_pages(m), 1);
+    CHECK(unwritten_pages(m) >= 1);
     CHECK_OK(memmap_sync(m, 5 * 4096 + 7, 1, 0));
     CHECK_EQ(unwritten_pages(m), 0);
     CHECK_OK(memmap_close(m));
