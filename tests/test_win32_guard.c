@@ -11,7 +11,7 @@
 #include <windows.h>
 
 /* A page no map covers, and what the program's own handler saw of it. */
-static unsigned char *volatile foreign_page;
+static volatile unsigned char *volatile foreign_page;
 static volatile LONG foreign_faults;
 
 /* The program's handler: opens the foreign page and retries the access. */
@@ -24,7 +24,7 @@ static LONG CALLBACK program_handler(EXCEPTION_POINTERS *info)
     if ((uintptr_t)r->ExceptionInformation[1] - (uintptr_t)foreign_page >= memmap_page_size())
         return EXCEPTION_CONTINUE_SEARCH;
     InterlockedIncrement(&foreign_faults);
-    VirtualProtect(foreign_page, memmap_page_size(), PAGE_READWRITE, &old);
+    VirtualProtect((void *)foreign_page, memmap_page_size(), PAGE_READWRITE, &old);
     return EXCEPTION_CONTINUE_EXECUTION;
 }
 
@@ -46,7 +46,7 @@ static void *program_handler_install(void)
     foreign_faults = 0;
     foreign_page = VirtualAlloc(NULL, memmap_page_size(), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
     REQUIRE(foreign_page != NULL);
-    REQUIRE(VirtualProtect(foreign_page, memmap_page_size(), PAGE_NOACCESS, &old));
+    REQUIRE(VirtualProtect((void *)foreign_page, memmap_page_size(), PAGE_NOACCESS, &old));
     /* Last in the chain: the library's handler, first, must pass it on. */
     return AddVectoredExceptionHandler(0, program_handler);
 }
@@ -54,7 +54,7 @@ static void *program_handler_install(void)
 static void program_handler_remove(void *handler)
 {
     RemoveVectoredExceptionHandler(handler);
-    VirtualFree(foreign_page, 0, MEM_RELEASE);
+    VirtualFree((void *)foreign_page, 0, MEM_RELEASE);
 }
 
 /* The Windows form of foreign_sigbus_reaches_previous_handler. */
@@ -77,9 +77,9 @@ TEST(fault_on_callers_buffer_is_not_swallowed)
     memmap_t *m = guarded_map();
     void *handler = program_handler_install();
     REQUIRE(handler != NULL);
-    CHECK_OK(memmap_read(m, 100, foreign_page, 64));
+    CHECK_OK(memmap_read(m, 100, (void *)foreign_page, 64));
     CHECK_EQ(foreign_faults, 1);
-    CHECK_EQ_U(test_pattern_mismatch(foreign_page, 100, 64), (size_t)-1);
+    CHECK_EQ_U(test_pattern_mismatch((const void *)foreign_page, 100, 64), (size_t)-1);
     program_handler_remove(handler);
     memmap_close(m);
 }
