@@ -182,11 +182,17 @@ static void *race(void *arg)
     struct racer *r = arg;
     char target[1300];
     int round;
+    memmap_t *held = NULL;
     for (round = 0; round < EXCL_ROUNDS; round++) {
         memmap_t *m = NULL;
         int rc;
         snprintf(target, sizeof target, r->shm ? "%s-%d" : "%s/r%d", r->dir_or_prefix, round);
         wait_at(r->start);
+        /* Every thread has tried the last round now.  The winner's map was held
+         * until here: a Windows object dies with its last handle, and a late
+         * thread would otherwise create a new one. */
+        memmap_close(held);
+        held = NULL;
         if (r->shm)
             rc = memmap_shm_open(&m, target, 4096, MEMMAP_WRITE | MEMMAP_CREATE | MEMMAP_EXCL);
         else {
@@ -195,8 +201,10 @@ static void *race(void *arg)
         }
         r->won[round] = rc == 0;
         r->wrong += rc != 0 && rc != MEMMAP_EEXIST;
-        memmap_close(m);
+        held = m;
     }
+    wait_at(r->start);
+    memmap_close(held);
     return NULL;
 }
 
