@@ -222,13 +222,15 @@ int pymm_find(pymm_core *core, const void *needle, size_t needle_len, size_t sta
     size_t window, low, high;
     unsigned char *tmp;
 
-    *found = -1;
-    if (end < start || needle_len > end - start)
-        return 0;
+    /* The empty needle is found at start (end, backwards) even when end <
+     * start: that is what the standard mmap answers. */
     if (needle_len == 0) {
         *found = (Py_ssize_t)(reverse ? end : start);
         return 0;
     }
+    *found = -1;
+    if (end < start || needle_len > end - start)
+        return 0;
     /* A window must hold a whole needle plus room to move on. */
     window = CHUNK_SIZE > 2 * needle_len ? CHUNK_SIZE : 2 * needle_len;
     if (window > end - start)

@@ -257,3 +257,16 @@ def test_argument_conversion_that_closes_the_map(call):
     with pytest.raises(ValueError, match="mmap closed or invalid"):
         call(m, ClosingIndex(m))
     assert m.closed
+
+
+def test_find_and_rfind_bounds_exhaustively():
+    data = b"ab\nab\0ab\nab\0ab\nab\0ab"
+    n = len(data)
+    theirs, ours = std_mmap.mmap(-1, n), memmap.mmap(-1, n)
+    theirs[:] = ours[:] = data
+    for needle in (b"", b"a", b"ab", b"b\n", b"zz", data, data + b"x"):
+        for start in range(-n - 2, n + 3):
+            for end in range(-n - 2, n + 3):
+                for method in ("find", "rfind"):
+                    expected = getattr(theirs, method)(needle, start, end)
+                    assert getattr(ours, method)(needle, start, end) == expected, (needle, start, end, method)
