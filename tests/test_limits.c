@@ -91,6 +91,11 @@ CHILD(descriptor_limit)
     int limit, baseline, opened = 0, i, fd;
     (void)argc;
 
+    if (under_valgrind()) {
+        /* It lets the kernel create a file, then refuses the descriptor itself. */
+        printf("valgrind enforces the descriptor limit in its own way\n");
+        return 77;
+    }
     fd = open(join(argv[0], "f"), O_RDWR | O_CLOEXEC);
     if (fd < 0)
         return 3;
