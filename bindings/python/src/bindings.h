@@ -51,6 +51,10 @@ PyObject *pymm_raise(int code, PyObject *filename);
 PyObject *pymm_raise_type(const char *what, PyObject *obj);
 /* Raises ValueError("... closed") and returns NULL. */
 PyObject *pymm_raise_closed(void);
+/* Raises BufferError when the map's memory is in use; returns -1 then, else 0. */
+int pymm_check_unused(const pymm_core *core, const char *action);
+/* Raises RuntimeError when another thread is resizing the map; returns -1 then, else 0. */
+int pymm_check_not_resizing(const pymm_core *core);
 
 /* --- copy.c -------------------------------------------------------------- */
 
@@ -83,11 +87,6 @@ Py_ssize_t pymm_find_newline(pymm_core *core, size_t start, size_t end);
 /* Marks the core busy around a call made without the GIL. */
 #define PYMM_BEGIN_BLOCKING(core) do { (core)->busy++; Py_BEGIN_ALLOW_THREADS
 #define PYMM_END_BLOCKING(core) Py_END_ALLOW_THREADS (core)->busy--; } while (0)
-
-/* Raises BufferError when the map's memory is in use; returns -1 then, else 0. */
-int pymm_check_unused(const pymm_core *core, const char *action);
-/* Raises RuntimeError when another thread is resizing the map; returns -1 then, else 0. */
-int pymm_check_not_resizing(const pymm_core *core);
 
 /* --- argument helpers (module.c) ----------------------------------------- */
 

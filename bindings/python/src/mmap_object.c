@@ -13,6 +13,9 @@
  *  - growing a MAP_SHARED anonymous map raises SystemError (the standard module
  *    on Linux grows the mapping but not the memory behind it: touching the new
  *    part raises SIGBUS);
+ *  - resize(0) gives an empty map (the standard module's mremap fails with
+ *    EINVAL on Linux), and size() of anonymous memory is its length (the
+ *    standard module asks fstat(-1) on POSIX and fails with EBADF);
  *  - on Windows a tagname names a memmap shared memory object (so the same
  *    name also works with memmap.shared_memory on every platform).
  */
