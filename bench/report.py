@@ -153,6 +153,8 @@ def machine_lines(args):
         "- Kernel: %s %s" % (platform.system(), platform.release()),
         "- Data on: %s" % filesystem_of(args.data_dir),
     ]
+    if args.revision:
+        lines.append("- memmap: commit %s" % args.revision)
     if args.compiler:
         lines.append("- Compiler: %s" % args.compiler)
     if args.python:
@@ -271,7 +273,7 @@ def checks(groups, values):
 def markdown(groups, values, args):
     out = ["# memmap benchmark results", ""]
     out.append("Produced by `%s` on %s UTC." % (args.command or "bench/run.sh",
-                                                datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M")))
+                                                datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")))
     out.append("")
     out += machine_lines(args)
     out.append("")
@@ -378,6 +380,7 @@ def main():
     parser.add_argument("--command", default="", help="the command that produced the results")
     parser.add_argument("--data-dir", default=".", help="where the data files were")
     parser.add_argument("--compiler", default="")
+    parser.add_argument("--revision", default="", help="the commit of the library measured")
     parser.add_argument("--python", default="")
     parser.add_argument("--load", default="")
     parser.add_argument("--note", default="", help="a paragraph added after the targets")

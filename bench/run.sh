@@ -151,8 +151,12 @@ compiler=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt")
 compiler="$compiler $("$compiler" -dumpfullversion 2>/dev/null || true)"
 command="bench/run.sh"
 [ "$quick" = 1 ] && command="bench/run.sh --quick"
+revision=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if ! git -C "$root" diff --quiet HEAD -- src include 2>/dev/null; then
+    revision="$revision with uncommitted changes in src/ or include/"
+fi
 "$python" "$root/bench/report.py" --out "$results" --command "$command" --data-dir "$data" \
-    --compiler "$compiler" --python "$("$python" -c 'import sys, numpy; print(sys.version.split()[0], "numpy", numpy.__version__)' 2>/dev/null || echo none)" \
+    --compiler "$compiler" --revision "$revision" --python "$("$python" -c 'import sys, numpy; print(sys.version.split()[0], "numpy", numpy.__version__)' 2>/dev/null || echo none)" \
     --load "$load_before / $load_after" \
     "$raw/c.tsv" "$raw/callgrind.tsv" "$raw/python.tsv" >/dev/null
 echo "written: $results/results.md $results/chart.png"
