@@ -34,6 +34,7 @@ static int section_capacity(HANDLE section, uint64_t *capacity)
     void *view;
     uint64_t page = memmap_os_page_size();
 
+    *capacity = 0;
     if (query && query(section, SECTION_BASIC_INFORMATION_CLASS, &info, sizeof info, NULL) >= 0) {
         *capacity = ((uint64_t)info.size.QuadPart + page - 1) / page * page;
         return 0;
@@ -68,6 +69,7 @@ struct trailer {
 static int capacity_for(size_t length, uint64_t *capacity)
 {
     uint64_t page = memmap_os_page_size(), need = (uint64_t)length + sizeof(struct trailer);
+    *capacity = 0;
     if (need < length || need > UINT64_MAX - page)
         return memmap_fail(MEMMAP_ENOMEM);
     *capacity = (need + page - 1) / page * page;
