@@ -105,6 +105,9 @@ int pymm_length_arg(PyObject *obj, const char *what, Py_ssize_t *out);
 int pymm_check_range(Py_ssize_t offset, Py_ssize_t length, size_t map_size, size_t *range_offset,
                      size_t *range_length);
 
+/* Adds value to the module as name, taking the reference in every case (value may be NULL after a failed call). */
+int pymm_add_object(PyObject *module, const char *name, PyObject *value);
+
 /* --- the types ------------------------------------------------------------ */
 
 extern PyTypeObject *pymm_Map_Type;

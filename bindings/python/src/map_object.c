@@ -662,10 +662,6 @@ int pymm_map_type_init(PyObject *module)
     pymm_Map_Type = (PyTypeObject *)PyType_FromSpec(&Map_spec);
     if (!pymm_Map_Type)
         return -1;
-    Py_INCREF((PyObject *)pymm_Map_Type);
-    if (PyModule_AddObject(module, "Map", (PyObject *)pymm_Map_Type) != 0) {
-        Py_DECREF((PyObject *)pymm_Map_Type);
-        return -1;
-    }
-    return 0;
+    /* The static pointer keeps the reference PyType_FromSpec gave. */
+    return PyModule_AddObjectRef(module, "Map", (PyObject *)pymm_Map_Type);
 }

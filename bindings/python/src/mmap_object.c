@@ -1148,15 +1148,10 @@ static int add_mmap_constants(PyObject *module)
         if (PyModule_AddIntConstant(module, ints[i].name, ints[i].value) != 0)
             return -1;
     }
-    if (PyModule_AddObject(module, "PAGESIZE", PyLong_FromSize_t(memmap_page_size())) != 0 ||
-        PyModule_AddObject(module, "ALLOCATIONGRANULARITY", PyLong_FromSize_t(memmap_granularity())) != 0)
+    if (pymm_add_object(module, "PAGESIZE", PyLong_FromSize_t(memmap_page_size())) != 0 ||
+        pymm_add_object(module, "ALLOCATIONGRANULARITY", PyLong_FromSize_t(memmap_granularity())) != 0)
         return -1;
-    Py_INCREF(PyExc_OSError);
-    if (PyModule_AddObject(module, "error", PyExc_OSError) != 0) {
-        Py_DECREF(PyExc_OSError);
-        return -1;
-    }
-    return 0;
+    return PyModule_AddObjectRef(module, "error", PyExc_OSError);
 }
 
 int pymm_mmap_type_init(PyObject *module)
@@ -1164,10 +1159,8 @@ int pymm_mmap_type_init(PyObject *module)
     pymm_mmap_Type = (PyTypeObject *)PyType_FromSpec(&mmap_spec);
     if (!pymm_mmap_Type)
         return -1;
-    Py_INCREF((PyObject *)pymm_mmap_Type);
-    if (PyModule_AddObject(module, "mmap", (PyObject *)pymm_mmap_Type) != 0) {
-        Py_DECREF((PyObject *)pymm_mmap_Type);
+    /* The static pointer keeps the reference PyType_FromSpec gave. */
+    if (PyModule_AddObjectRef(module, "mmap", (PyObject *)pymm_mmap_Type) != 0)
         return -1;
-    }
     return add_mmap_constants(module);
 }

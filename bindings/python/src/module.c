@@ -382,6 +382,16 @@ static PyMethodDef module_functions[] = {
 
 /* --- the module ---------------------------------------------------------- */
 
+int pymm_add_object(PyObject *module, const char *name, PyObject *value)
+{
+    int rc;
+    if (!value)
+        return -1;
+    rc = PyModule_AddObjectRef(module, name, value);
+    Py_DECREF(value);
+    return rc;
+}
+
 static int add_constants(PyObject *module)
 {
     static const struct { const char *name; long value; } ints[] = {
@@ -405,8 +415,8 @@ static int add_constants(PyObject *module)
         if (PyModule_AddIntConstant(module, ints[i].name, ints[i].value) != 0)
             return -1;
     }
-    if (PyModule_AddObject(module, "PAGE_SIZE", PyLong_FromSize_t(memmap_page_size())) != 0 ||
-        PyModule_AddObject(module, "GRANULARITY", PyLong_FromSize_t(memmap_granularity())) != 0)
+    if (pymm_add_object(module, "PAGE_SIZE", PyLong_FromSize_t(memmap_page_size())) != 0 ||
+        pymm_add_object(module, "GRANULARITY", PyLong_FromSize_t(memmap_granularity())) != 0)
         return -1;
     return 0;
 }
