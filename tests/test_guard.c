@@ -309,6 +309,58 @@ TEST(fault_on_callers_buffer_is_not_swallowed)
     CHECK_OK(memmap_close(m));
 }
 
+/*
+ * A handler installed after the library's, that passes faults on the way
+ * Python's faulthandler does: put the previous handler back and raise the
+ * signal again.  The re-raised signal has no fault address; the guard must
+ * let the copy fault again rather than treat it as a foreign fault.
+ */
+static struct sigaction reraiser_previous;
+static volatile sig_atomic_t reraiser_calls;
+
+static void reraiser(int sig, siginfo_t *info, void *context)
+{
+    (void)info;
+    (void)context;
+    reraiser_calls++;
+    sigaction(sig, &reraiser_previous, NULL);
+    raise(sig);
+}
+
+static void check_guard_survives_reraiser(int flags)
+{
+    memmap_t *m = patterned_map("f", PAGES);
+    struct sigaction sa;
+    unsigned char buf[8];
+
+    /* The library's handler is in place (patterned_map wrote through the guard). */
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = reraiser;
+    sa.sa_flags = SA_SIGINFO | flags;
+    sigemptyset(&sa.sa_mask);
+    REQUIRE(sigaction(SIGBUS, &sa, &reraiser_previous) == 0);
+    REQUIRE(shrink_file(test_path("f"), (off_t)page()) == 0);
+    CHECK_CODE(memmap_read(m, 2 * page(), buf, sizeof buf), MEMMAP_EIO);
+    CHECK_EQ(reraiser_calls, 1);
+    /* The re-raiser put the library's handler back: later faults are caught directly. */
+    CHECK_CODE(memmap_read(m, 3 * page(), buf, sizeof buf), MEMMAP_EIO);
+    CHECK_EQ(reraiser_calls, 1);
+    CHECK_OK(memmap_read(m, 0, buf, sizeof buf));
+    CHECK_OK(memmap_close(m));
+}
+
+TEST(handler_installed_later_that_reraises)
+{
+    /* faulthandler's way: SA_NODEFER, so raise() delivers at once. */
+    check_guard_survives_reraiser(SA_NODEFER);
+}
+
+TEST(handler_installed_later_that_reraises_deferred)
+{
+    /* Without SA_NODEFER the raised signal waits until the handler returns. */
+    check_guard_survives_reraiser(0);
+}
+
 /* With no handler of the program's, an unguarded fault still kills the process
  * with the signal it always would have. */
 CHILD(unguarded_fault)

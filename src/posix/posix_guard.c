@@ -30,6 +30,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 /*
  * The handler reads the thread-local guard.  In a library loaded with dlopen
@@ -118,6 +119,17 @@ static void on_fault(int sig, siginfo_t *info, void *context)
     struct guard *g = active_guard;
     int saved_errno = errno;
 
+    if (g != NULL && info != NULL && !raised_by_fault(info) && info->si_pid == getpid()) {
+        /*
+         * A handler installed after ours caught our fault first and passed it
+         * on the way faulthandler and crash reporters do: it put our handler
+         * back and raised the signal again.  That signal carries no fault
+         * address; returning lets the copy fault once more, and that fault,
+         * with its address, comes to us.
+         */
+        errno = saved_errno;
+        return;
+    }
     if (g != NULL && info != NULL) {
         const unsigned char *addr = (const unsigned char *)info->si_addr;
         if (addr >= g->lo && (size_t)(addr - g->lo) < g->len) {
