@@ -195,7 +195,7 @@ static sigset_t current_mask(void)
     return set;
 }
 
-TEST(truncated_file_is_eio_and_map_recovers)
+static void posix_truncated_file_is_eio_and_map_recovers(void)
 {
     memmap_t *m = patterned_map("f", PAGES);
     size_t len = PAGES * page();
@@ -263,7 +263,7 @@ static void install_app_handler(int sig)
 
 /* A program's own SIGBUS handler installed before the library still gets the
  * faults of its own unguarded accesses, with the right address. */
-TEST(foreign_sigbus_reaches_previous_handler)
+static void posix_foreign_sigbus_reaches_previous_handler(void)
 {
     memmap_t *m;
     unsigned char buf[8];
@@ -292,7 +292,7 @@ TEST(foreign_sigbus_reaches_previous_handler)
 
 /* A fault on the caller's buffer during a guarded copy is not the map's: it
  * goes to the program's handler instead of becoming MEMMAP_EIO. */
-TEST(fault_on_callers_buffer_is_not_swallowed)
+static void posix_fault_on_callers_buffer_is_not_swallowed(void)
 {
     memmap_t *m;
     void *bad = mmap(NULL, page(), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -349,13 +349,13 @@ static void check_guard_survives_reraiser(int flags)
     CHECK_OK(memmap_close(m));
 }
 
-TEST(handler_installed_later_that_reraises)
+static void posix_handler_installed_later_that_reraises(void)
 {
     /* faulthandler's way: SA_NODEFER, so raise() delivers at once. */
     check_guard_survives_reraiser(SA_NODEFER);
 }
 
-TEST(handler_installed_later_that_reraises_deferred)
+static void posix_handler_installed_later_that_reraises_deferred(void)
 {
     /* Without SA_NODEFER the raised signal waits until the handler returns. */
     check_guard_survives_reraiser(0);
@@ -409,7 +409,7 @@ static void check_killed_by(int status, int sig)
     }
 }
 
-TEST(unhandled_faults_still_kill)
+static void posix_unhandled_faults_still_kill(void)
 {
     const char *args[1];
     CHECK_OK(memmap_close(patterned_map("f", 1)));
@@ -419,3 +419,48 @@ TEST(unhandled_faults_still_kill)
 }
 
 #endif /* !_WIN32 */
+
+/* The cases above as tests: skipped, with the reason, on Windows. */
+#ifdef _WIN32
+#  define POSIX_CASE(name, why) SKIP(why)
+#else
+#  define POSIX_CASE(name, why) posix_##name()
+#endif
+
+TEST(truncated_file_is_eio_and_map_recovers)
+{
+    POSIX_CASE(truncated_file_is_eio_and_map_recovers,
+               "Windows refuses to shrink a mapped file (test_win32_files covers it)");
+}
+
+TEST(foreign_sigbus_reaches_previous_handler)
+{
+    POSIX_CASE(foreign_sigbus_reaches_previous_handler,
+               "POSIX signals; test_win32_guard covers vectored handlers");
+}
+
+TEST(fault_on_callers_buffer_is_not_swallowed)
+{
+    POSIX_CASE(fault_on_callers_buffer_is_not_swallowed,
+               "POSIX signals; test_win32_guard covers vectored handlers");
+}
+
+TEST(handler_installed_later_that_reraises)
+{
+    POSIX_CASE(handler_installed_later_that_reraises,
+               "POSIX signals");
+}
+
+TEST(handler_installed_later_that_reraises_deferred)
+{
+    POSIX_CASE(handler_installed_later_that_reraises_deferred,
+               "POSIX signals");
+}
+
+TEST(unhandled_faults_still_kill)
+{
+    POSIX_CASE(unhandled_faults_still_kill,
+               "POSIX signals; test_win32_guard covers unhandled exceptions");
+}
+
+
