@@ -65,6 +65,8 @@ int pymm_check_not_resizing(const pymm_core *core);
  */
 int pymm_read(pymm_core *core, size_t offset, void *buf, size_t length);
 int pymm_write(pymm_core *core, size_t offset, const void *buf, size_t length);
+/* As pymm_write, for data that may lie in the map itself (a memoryview of it). */
+int pymm_write_buffer(pymm_core *core, size_t offset, const void *data, size_t length);
 /* Reads [offset, offset+length) of the map into a new bytes object. */
 PyObject *pymm_read_bytes(pymm_core *core, size_t offset, size_t length);
 /* Reads the bytes at start, start+step, ... (count of them) into a new bytes object. */

@@ -67,6 +67,15 @@ int pymm_write(pymm_core *core, size_t offset, const void *buf, size_t length)
     return 0;
 }
 
+int pymm_write_buffer(pymm_core *core, size_t offset, const void *data, size_t length)
+{
+    /* memmap_write copies with memcpy, which must not see overlapping ranges. */
+    const unsigned char *base = memmap_data(core->map), *src = data;
+    if (length && src >= base && src < base + memmap_size(core->map))
+        return pymm_move(core, offset, (size_t)(src - base), length);
+    return pymm_write(core, offset, data, length);
+}
+
 PyObject *pymm_read_bytes(pymm_core *core, size_t offset, size_t length)
 {
     PyObject *bytes;

@@ -277,20 +277,6 @@ static PyObject *Map_subscript(PyObject *self, PyObject *key)
     return NULL;
 }
 
-/*
- * Writes data to [at, at+length).  The data may itself lie in the map (a
- * memoryview of it): then it is moved, since the guarded copy does not allow
- * its source and destination to overlap.
- */
-static int write_contiguous(pymm_core *core, size_t at, const void *data, size_t length)
-{
-    const unsigned char *base = memmap_data(core->map), *src = data;
-    size_t size = memmap_size(core->map);
-    if (length && src >= base && src < base + size)
-        return pymm_move(core, at, (size_t)(src - base), length);
-    return pymm_write(core, at, data, length);
-}
-
 static int assign_item(PyObject *self, PyObject *key, PyObject *value)
 {
     Py_ssize_t index = PyNumber_AsSsize_t(key, PyExc_IndexError);
@@ -338,7 +324,7 @@ static int assign_slice(PyObject *self, PyObject *key, PyObject *value)
         goto done;
     }
     if (step == 1) {
-        rc = write_contiguous(CORE(self), (size_t)start, data.buf, (size_t)count);
+        rc = pymm_write_buffer(CORE(self), (size_t)start, data.buf, (size_t)count);
     } else {
         /* Through a private copy when the data lies in the map itself. */
         unsigned char *copy = PyMem_Malloc(count ? (size_t)count : 1);
@@ -418,7 +404,7 @@ static PyObject *Map_write_at(PyObject *self, PyObject *args, PyObject *kwargs)
     if (!(map = open_map(self)) || require_writable(map) != 0 ||
         pymm_check_range(offset, data.len, memmap_size(map), &at, &n) != 0)
         goto done;
-    if (write_contiguous(CORE(self), at, data.buf, n) == 0)
+    if (pymm_write_buffer(CORE(self), at, data.buf, n) == 0)
         result = PyLong_FromSsize_t(data.len);
 done:
     PyBuffer_Release(&data);

@@ -525,7 +525,7 @@ static PyObject *mmap_write(PyObject *obj, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "data out of range");
         goto done;
     }
-    if (pymm_write(&self->core, (size_t)self->pos, data.buf, (size_t)data.len) != 0)
+    if (pymm_write_buffer(&self->core, (size_t)self->pos, data.buf, (size_t)data.len) != 0)
         goto done;
     self->pos += data.len;
     result = PyLong_FromSsize_t(data.len);
@@ -927,7 +927,6 @@ static int mmap_ass_slice(MmapObject *self, PyObject *key, PyObject *value)
 {
     Py_ssize_t start, stop, step, count;
     Py_buffer data;
-    const unsigned char *base;
     int rc = -1;
 
     if (PySlice_Unpack(key, &start, &stop, &step) != 0)
@@ -945,13 +944,8 @@ static int mmap_ass_slice(MmapObject *self, PyObject *key, PyObject *value)
         PyErr_SetString(PyExc_IndexError, "mmap slice assignment is wrong size");
         goto done;
     }
-    base = memmap_data(self->core.map);
-    if (step == 1 && count > 0 && (const unsigned char *)data.buf >= base &&
-        (const unsigned char *)data.buf < base + map_size(self)) {
-        /* The data is part of the map itself (a memoryview of it): move it. */
-        rc = pymm_move(&self->core, (size_t)start, (size_t)((const unsigned char *)data.buf - base), (size_t)count);
-    } else if (step == 1) {
-        rc = pymm_write(&self->core, (size_t)start, data.buf, (size_t)count);
+    if (step == 1) {
+        rc = pymm_write_buffer(&self->core, (size_t)start, data.buf, (size_t)count);
     } else {
         unsigned char *copy = PyMem_Malloc(count ? (size_t)count : 1);
         if (!copy) {

@@ -270,3 +270,22 @@ def test_find_and_rfind_bounds_exhaustively():
                 for method in ("find", "rfind"):
                     expected = getattr(theirs, method)(needle, start, end)
                     assert getattr(ours, method)(needle, start, end) == expected, (needle, start, end, method)
+
+
+def test_writing_the_map_into_itself():
+    # Overlapping source and destination behave as memmove (the standard
+    # module's memcpy gives no such promise, so it is not compared).
+    data = bytes(range(200))
+    for module in (memmap,):
+        m = module.mmap(-1, 200)
+        m[:] = data
+        view = memoryview(m)
+        m.seek(5)
+        m.write(view[0:100])
+        m[50:150] = view[0:100]
+        view.release()
+        expected = bytearray(data)
+        expected[5:105] = data[0:100]
+        expected[50:150] = bytes(expected[0:100])
+        assert m[:] == bytes(expected), module.__name__
+        m.close()
