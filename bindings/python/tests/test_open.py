@@ -284,3 +284,18 @@ def test_open_fd_pipe_is_not_mappable():
 def test_open_fd_rejects_x_plus(make_file):
     with open(make_file(b"x"), "r+b") as f, pytest.raises(ValueError):
         memmap.open_fd(f.fileno(), "x+")
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX file names are bytes; Windows ones are UTF-16")
+def test_non_utf8_file_names(tmp_path):
+    raw = os.fsencode(str(tmp_path)) + b"/\xffodd.bin"
+    with open(raw, "wb") as f:
+        f.write(b"abc")
+    with memmap.open(raw) as m:
+        assert m[:] == b"abc"
+    with memmap.open(os.fsdecode(raw)) as m:  # surrogate-escaped str
+        assert m[:] == b"abc"
+    os.unlink(raw)
+    with pytest.raises(FileNotFoundError) as info:
+        memmap.open(os.fsdecode(raw))
+    assert info.value.filename == os.fsdecode(raw)
