@@ -427,6 +427,20 @@ static int plan_resize_file(memmap_t *m, size_t new_length, unsigned flags, stru
                           &plan->new_file_size);
 }
 
+/*
+ * Anonymous memory has no file to read back from: bytes a shrink cut off must
+ * read as zero if the map grows again.  Whole pages past the new end are
+ * unmapped and come back zeroed; the page holding the new end stays, so its
+ * tail is cleared here.
+ */
+static void zero_cut_tail(memmap_t *m, size_t new_length)
+{
+    size_t page = memmap_os_page_size();
+    size_t kept = (m->slack + new_length + page - 1) / page * page - m->slack;
+    size_t end = kept < m->size ? kept : m->size;
+    memset(m->data + new_length, 0, end - new_length);
+}
+
 int memmap_resize(memmap_t *map, size_t new_length, unsigned flags)
 {
     struct memmap_resize_plan plan;
@@ -458,6 +472,8 @@ int memmap_resize(memmap_t *map, size_t new_length, unsigned flags)
 
     if ((rc = memmap_os_resize(map, &plan)) != 0)
         return rc;
+    if (map->kind == MEMMAP_KIND_ANON && new_length < map->size && new_length > 0)
+        zero_cut_tail(map, new_length);
     map->size = new_length;
     map->view_size = plan.new_view_size;
     map->data = map->view ? (unsigned char *)map->view + map->slack : memmap_empty_data();

@@ -193,6 +193,16 @@ TEST(anonymous_resize_keeps_contents)
     REQUIRE_OK(memmap_resize(m, 100, 0));
     CHECK_EQ_U(test_pattern_mismatch(memmap_data(m), 0, 100), (size_t)-1);
     CHECK_CODE(memmap_resize(m, 10, MEMMAP_TRUNCATE), MEMMAP_EINVAL);
+    /* What a shrink cut off is gone: growing again, within the same page or past it, shows zeros. */
+    REQUIRE_OK(memmap_resize(m, 50, 0));
+    REQUIRE_OK(memmap_resize(m, 3000, 0));
+    CHECK_EQ_U(test_pattern_mismatch(memmap_data(m), 0, 50), (size_t)-1);
+    {
+        size_t i, nonzero = 0;
+        for (i = 50; i < 3000; i++)
+            nonzero += ((unsigned char *)memmap_data(m))[i] != 0;
+        CHECK_EQ_U(nonzero, 0);
+    }
     memmap_close(m);
 }
 
