@@ -340,11 +340,11 @@ int memmap_sync(memmap_t *map, size_t offset, size_t length, unsigned flags)
     if (map->kind == MEMMAP_KIND_ANON || (map->flags & MEMMAP_COPY))
         return 0;
     durable = !(flags & MEMMAP_SYNC_ASYNC);
-    if (len == 0 && !(durable && map->size_dirty))
+    if (len == 0 && !(durable && __atomic_load_n(&map->size_dirty, __ATOMIC_RELAXED)))
         return 0;
     rc = memmap_os_sync(map, addr, len, durable);
     if (rc == 0 && durable)
-        map->size_dirty = 0;
+        __atomic_store_n(&map->size_dirty, 0, __ATOMIC_RELAXED);
     return rc;
 }
 

@@ -207,7 +207,7 @@ int memmap_os_sync(memmap_t *m, void *addr, size_t len, int durable)
         return memmap_os_error(errno);
 #else
     /* msync wrote the pages; a size the library changed is metadata that needs its own flush. */
-    if (m->size_dirty && fdatasync(m->os.fd) != 0)
+    if (__atomic_load_n(&m->size_dirty, __ATOMIC_RELAXED) && fdatasync(m->os.fd) != 0)
         return memmap_os_error(errno);
 #endif
     return 0;
