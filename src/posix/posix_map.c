@@ -103,7 +103,17 @@ static size_t round_to_pages(size_t size)
     return (size + page - 1) / page * page;
 }
 
-#if defined(__linux__)
+/* ThreadSanitizer does not intercept mremap (google/sanitizers#1099): it keeps
+ * the moved pages' access history and reports races on whatever is mapped
+ * there next.  TSan builds grow views the portable way instead. */
+#if defined(__SANITIZE_THREAD__)
+#  define MEMMAP_NO_MREMAP 1
+#elif defined(__has_feature)
+#  if __has_feature(thread_sanitizer)
+#    define MEMMAP_NO_MREMAP 1
+#  endif
+#endif
+#if defined(__linux__) && !defined(MEMMAP_NO_MREMAP)
 /* Moves or extends the view with mremap, which keeps private pages as they are. */
 static int grow_view(memmap_t *m, const struct memmap_resize_plan *plan)
 {
