@@ -22,10 +22,6 @@ DWORD memmap_win32_view_access(unsigned flags);
  * absent under Wine): NULL when it is not there. */
 FARPROC memmap_win32_lookup(const wchar_t *module, const char *name);
 
-/* Whether this process runs under Wine, which differs from Windows in a few
- * documented ways (see win32_guard.c). */
-int memmap_win32_is_wine(void);
-
 /* Records GetLastError() as the last OS error and returns its MEMMAP_E* code. */
 int memmap_win32_last_error(void);
 

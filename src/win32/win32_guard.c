@@ -72,6 +72,20 @@ static BOOL CALLBACK install_guard(INIT_ONCE *once, void *param, void **context)
     return TRUE;
 }
 
+typedef ULONG (NTAPI *nt_status_to_dos_fn)(LONG);
+
+/* The GetLastError() form of an in-page error's NTSTATUS (such as
+ * ERROR_DISK_FULL), for memmap_last_os_error(); 0 for a protection fault,
+ * which has none, as on POSIX. */
+static int in_page_error_code(LONG status)
+{
+    nt_status_to_dos_fn convert = (nt_status_to_dos_fn)(void (*)(void))
+        memmap_win32_lookup(L"ntdll.dll", "RtlNtStatusToDosError");
+    if (status == 0 || !convert)
+        return 0;
+    return (int)convert(status);
+}
+
 typedef void (*guarded_fn)(void *arg);
 
 /* Runs fn(arg), which touches only [lo, lo+len) of mapped memory, and returns
@@ -99,7 +113,7 @@ static int run_guarded(guarded_fn fn, void *arg, const void *lo, size_t len)
     }
     TlsSetValue(guard_slot, outer);
     if (g.faulted)
-        return memmap_fail_os(MEMMAP_EIO, (int)g.os_code);
+        return memmap_fail_os(MEMMAP_EIO, in_page_error_code(g.os_code));
     return 0;
 }
 

@@ -63,17 +63,6 @@ FARPROC memmap_win32_lookup(const wchar_t *module, const char *name)
     return h ? GetProcAddress(h, name) : NULL;
 }
 
-int memmap_win32_is_wine(void)
-{
-    static volatile LONG answer = -1;
-    LONG a = answer;
-    if (a < 0) {
-        a = memmap_win32_lookup(L"ntdll.dll", "wine_get_version") != NULL;
-        InterlockedExchange(&answer, a);
-    }
-    return (int)a;
-}
-
 int memmap_win32_last_error(void)
 {
     return memmap_os_error((int)GetLastError());
