@@ -14,25 +14,15 @@ jobs=$(nproc 2>/dev/null || echo 2)
 log() { printf '== stage-wine: %s\n' "$*"; }
 
 # --- Tools -----------------------------------------------------------------------
-install_missing() {
-    local missing=()
-    command -v x86_64-w64-mingw32-gcc >/dev/null || missing+=(gcc-mingw-w64-x86-64)
-    command -v wine >/dev/null || missing+=(wine wine64)
-    command -v cmake >/dev/null || missing+=(cmake)
-    command -v make >/dev/null || missing+=(make)
-    [ ${#missing[@]} -eq 0 ] && return 0
-    log "installing ${missing[*]}"
-    local sudo=()
-    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-}
-install_missing
+source scripts/lib.sh
+# wine needs wine64 (the 64-bit loader) here; fonts-wine is what Debian recommends with it.
+need_packages cmake make mingw-w64 wine wine64 fonts-wine
 
 # --- Wine ------------------------------------------------------------------------
 # Headless: no display, no debug chatter, no Mono/Gecko install dialogs.
 mkdir -p "$build_dir"
-export WINEPREFIX="${WINEPREFIX:-$PWD/$build_dir/wine-prefix}"
+# Our own prefix, never the caller's: the wineserver of this prefix is killed at the end.
+export WINEPREFIX="$PWD/$build_dir/wine-prefix"
 export WINEDEBUG=-all
 export WINEDLLOVERRIDES="mscoree,mshtml="
 export WINEARCH=win64
