@@ -13,6 +13,8 @@
  *  - growing a MAP_SHARED anonymous map raises SystemError (the standard module
  *    on Linux grows the mapping but not the memory behind it: touching the new
  *    part raises SIGBUS);
+ *  - anonymous memory that grows again after a shrink reads as zero there (the
+ *    standard module's mremap brings back the stale bytes of the last page);
  *  - resize(0) gives an empty map (the standard module's mremap fails with
  *    EINVAL on Linux), and size() of anonymous memory is its length (the
  *    standard module asks fstat(-1) on POSIX and fails with EBADF);

@@ -146,7 +146,13 @@ def test_dropin_behaves_like_the_standard_mmap(make_file, source, seed):
     for step in range(500):
         op = rng.choice(ops)
         state = rng.random()
+        old_length = len(theirs)
         assert apply_dropin(ours, state, op) == apply_dropin(theirs, state, op), (seed, step, op)
+        if not paths and len(theirs) > old_length:
+            # A documented difference: memmap's anonymous memory reads as zero
+            # where it grew, like a file; the standard module's mremap keeps
+            # stale bytes an earlier shrink cut off in the last page.
+            theirs[old_length:] = bytes(len(theirs) - old_length)
         assert ours.tell() == theirs.tell()
         assert ours[:] == theirs[:]
     theirs.close()
