@@ -46,7 +46,7 @@ wineserver -p </dev/null >/dev/null 2>&1 &
 log "configuring $build_dir"
 cmake -S . -B "$build_dir" \
     -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-mingw-w64-x86_64.cmake \
-    -DCMAKE_BUILD_TYPE=Debug \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DMEMMAP_BUILD_SHARED=ON -DMEMMAP_BUILD_STATIC=ON \
     -DMEMMAP_BUILD_EXAMPLES=ON -DBUILD_TESTING=ON </dev/null
 log "building"
