@@ -303,3 +303,46 @@ TEST(granularity_is_the_allocation_granularity)
     CHECK_EQ_U(test_pattern_mismatch(memmap_data(m), opt.offset, 5000), (size_t)-1);
     memmap_close(m);
 }
+
+/* Paths of MAX_PATH (260) characters or more work, forward slashes included. */
+TEST(paths_longer_than_max_path_work)
+{
+    static const char segment[] = "a-directory-name-of-fifty-characters-for-the-path";
+    wchar_t dirs[6][1400];
+    char path[1400];
+    size_t used;
+    int i;
+    memmap_options opt = {0, 10, 0};
+    memmap_t *m;
+
+    /* The directories, made with the \\?\ prefix the library must add itself. */
+    used = (size_t)snprintf(path, sizeof path, "%s", test_dir());
+    for (i = 0; i < 6; i++) {
+        wchar_t tail[1400];
+        used += (size_t)snprintf(path + used, sizeof path - used, "/%s", segment);
+        REQUIRE(MultiByteToWideChar(CP_ACP, 0, path, -1, tail, 1400) > 0);
+        _snwprintf(dirs[i], 1400, L"\\\\?\\%ls", tail);
+        for (wchar_t *c = dirs[i]; *c; c++)
+            if (*c == L'/')
+                *c = L'\\';
+        REQUIRE(CreateDirectoryW(dirs[i], NULL));
+    }
+    snprintf(path + used, sizeof path - used, "/file.bin");
+    REQUIRE(strlen(path) > 300);
+
+    REQUIRE_OK(memmap_open(&m, path, MEMMAP_WRITE | MEMMAP_CREATE | MEMMAP_EXCL, &opt));
+    memcpy(memmap_data(m), "long path", 10);
+    CHECK_OK(memmap_close(m));
+    REQUIRE_OK(memmap_open(&m, path, MEMMAP_READ, NULL));
+    CHECK(memcmp(memmap_data(m), "long path", 10) == 0);
+    memmap_close(m);
+
+    /* Clean up here: the harness removes its directory with MAX_PATH-bound calls. */
+    {
+        wchar_t file[1500];
+        _snwprintf(file, 1500, L"%ls\\file.bin", dirs[5]);
+        CHECK(DeleteFileW(file));
+        for (i = 5; i >= 0; i--)
+            CHECK(RemoveDirectoryW(dirs[i]));
+    }
+}

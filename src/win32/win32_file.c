@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 /* NtQueryObject tells which access a handle was opened with; it lives in
  * ntdll and is looked up at run time (mingw-w64 has no import for it). */
@@ -20,6 +21,55 @@ struct object_basic_information {
 };
 
 #define OBJECT_BASIC_INFORMATION_CLASS 0
+
+/*
+ * The UTF-16 form of a UTF-8 path.  A path of MAX_PATH characters or more
+ * needs the \\?\ prefix, which lifts the limit but also every normalisation,
+ * so such a path is made absolute and normalised first.
+ */
+static int wide_path(const char *path, wchar_t **wide)
+{
+    static const wchar_t long_prefix[] = L"\\\\?\\", unc_prefix[] = L"\\\\?\\UNC";
+    wchar_t *plain, *full, *result;
+    DWORD n;
+    int rc;
+
+    *wide = NULL;
+    if ((rc = memmap_win32_widen(path, NULL, &plain)) != 0)
+        return rc;
+    /* 12: CreateFile keeps room for an 8.3 name below MAX_PATH. */
+    if (wcslen(plain) < MAX_PATH - 12 || wcsncmp(plain, long_prefix, 4) == 0) {
+        *wide = plain;
+        return 0;
+    }
+    n = GetFullPathNameW(plain, 0, NULL, NULL);
+    full = n ? malloc(n * sizeof *full) : NULL;
+    result = n ? malloc((n + 8) * sizeof *result) : NULL;
+    if (n == 0)
+        rc = memmap_win32_last_error();
+    else if (!full || !result)
+        rc = memmap_fail(MEMMAP_ENOMEM);
+    else if (GetFullPathNameW(plain, n, full, NULL) >= n)
+        rc = memmap_win32_last_error();
+    if (rc != 0) {
+        free(plain);
+        free(full);
+        free(result);
+        return rc;
+    }
+    /* \\server\share\x becomes \\?\UNC\server\share\x; C:\x becomes \\?\C:\x. */
+    if (full[0] == L'\\' && full[1] == L'\\') {
+        wcscpy(result, unc_prefix);
+        wcscat(result, full + 1);
+    } else {
+        wcscpy(result, long_prefix);
+        wcscat(result, full);
+    }
+    free(plain);
+    free(full);
+    *wide = result;
+    return 0;
+}
 
 void memmap_os_init(memmap_t *m)
 {
@@ -56,7 +106,7 @@ int memmap_os_open_path(memmap_t *m, const char *path, unsigned mode)
     if (mode != 0 && !(mode & 0200))
         attributes = FILE_ATTRIBUTE_READONLY;
 
-    if ((rc = memmap_win32_widen(path, NULL, &wide)) != 0)
+    if ((rc = wide_path(path, &wide)) != 0)
         return rc;
     /* No SECURITY_ATTRIBUTES: the handle is not inherited by child processes. */
     h = CreateFileW(wide, access, share, NULL, disposition, attributes, NULL);

@@ -8,14 +8,19 @@
 
 #include <string.h>
 
-static SYSTEM_INFO *system_info(void)
+static SYSTEM_INFO info;
+static INIT_ONCE info_once = INIT_ONCE_STATIC_INIT;
+
+static BOOL CALLBACK read_system_info(INIT_ONCE *once, void *param, void **context)
 {
-    static SYSTEM_INFO info;
-    static volatile LONG ready;
-    if (!ready) {
-        GetSystemInfo(&info);
-        InterlockedExchange(&ready, 1);
-    }
+    (void)once; (void)param; (void)context;
+    GetSystemInfo(&info);
+    return TRUE;
+}
+
+static const SYSTEM_INFO *system_info(void)
+{
+    InitOnceExecuteOnce(&info_once, read_system_info, NULL, NULL);
     return &info;
 }
 
