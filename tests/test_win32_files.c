@@ -346,3 +346,41 @@ TEST(paths_longer_than_max_path_work)
             CHECK(RemoveDirectoryW(dirs[i]));
     }
 }
+
+/* EXEC maps are PAGE_EXECUTE_* sections seen through FILE_MAP_EXECUTE views,
+ * which needs a file opened with execute access: code placed in them runs. */
+TEST(exec_maps_run_code)
+{
+#if defined(__x86_64__)
+    static const unsigned char return_42[] = {0xB8, 0x2A, 0x00, 0x00, 0x00, 0xC3}; /* mov eax, 42; ret */
+    typedef int (*fn)(void);
+    memmap_t *m;
+    fn f;
+
+    REQUIRE_OK(memmap_anon(&m, 4096, MEMMAP_EXEC));
+    memcpy(memmap_data(m), return_42, sizeof return_42);
+    FlushInstructionCache(GetCurrentProcess(), memmap_data(m), sizeof return_42);
+    f = (fn)(uintptr_t)memmap_data(m);
+    CHECK_EQ(f(), 42);
+    memmap_close(m);
+
+    REQUIRE(test_write_file(test_path("code"), return_42, sizeof return_42) == 0);
+    REQUIRE_OK(memmap_open(&m, test_path("code"), MEMMAP_READ | MEMMAP_EXEC, NULL));
+    f = (fn)(uintptr_t)memmap_data(m);
+    CHECK_EQ(f(), 42);
+    memmap_close(m);
+
+    /* A private copy may be patched and run without touching the file. */
+    REQUIRE_OK(memmap_open(&m, test_path("code"), MEMMAP_COPY | MEMMAP_EXEC, NULL));
+    ((unsigned char *)memmap_data(m))[1] = 7;
+    FlushInstructionCache(GetCurrentProcess(), memmap_data(m), sizeof return_42);
+    f = (fn)(uintptr_t)memmap_data(m);
+    CHECK_EQ(f(), 7);
+    memmap_close(m);
+    REQUIRE_OK(memmap_open(&m, test_path("code"), MEMMAP_READ, NULL));
+    CHECK_EQ(((unsigned char *)memmap_data(m))[1], 42);
+    memmap_close(m);
+#else
+    SKIP("the test's machine code is x86-64");
+#endif
+}
