@@ -384,3 +384,25 @@ TEST(exec_maps_run_code)
     SKIP("the test's machine code is x86-64");
 #endif
 }
+
+/* A caller's handle opened for overlapped I/O works like any other, growth
+ * included (under Wine growth writes through the handle). */
+TEST(overlapped_handles_work)
+{
+    memmap_options opt = {0, 300000, 0};
+    memmap_t *m;
+    HANDLE h = CreateFileA(test_path("f"), GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_NEW,
+                           FILE_FLAG_OVERLAPPED, NULL);
+    REQUIRE(h != INVALID_HANDLE_VALUE);
+    REQUIRE_OK(memmap_open_file(&m, h, MEMMAP_WRITE, &opt));
+    CHECK_EQ(test_file_size(test_path("f")), 300000);
+    test_pattern(memmap_data(m), 0, 300000);
+    REQUIRE_OK(memmap_resize(m, 1000000, 0));
+    CHECK_EQ(test_file_size(test_path("f")), 1000000);
+    REQUIRE_OK(memmap_resize(m, 2000000, MEMMAP_SPARSE));
+    CHECK_EQ(test_file_size(test_path("f")), 2000000);
+    CHECK_OK(memmap_sync(m, 0, 0, 0));
+    CHECK_EQ_U(test_pattern_mismatch(memmap_data(m), 0, 300000), (size_t)-1);
+    CHECK_OK(memmap_close(m));
+    CloseHandle(h);
+}

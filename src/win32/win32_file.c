@@ -199,6 +199,28 @@ static BOOL set_allocation(HANDLE h, uint64_t size)
     return SetFileInformationByHandle(h, FileAllocationInfo, &alloc, sizeof alloc);
 }
 
+/* Writes one zero byte at pos.  The caller's handle may have been opened for
+ * overlapped I/O, where WriteFile only starts the write: wait for it. */
+static BOOL write_zero_byte(HANDLE h, HANDLE event, uint64_t pos)
+{
+    static const char zero = 0;
+    OVERLAPPED at;
+    DWORD written = 0;
+
+    memset(&at, 0, sizeof at);
+    at.Offset = (DWORD)pos;
+    at.OffsetHigh = (DWORD)(pos >> 32);
+    at.hEvent = event;
+    if (!WriteFile(h, &zero, 1, &written, &at) &&
+        (GetLastError() != ERROR_IO_PENDING || !GetOverlappedResult(h, &at, &written, TRUE)))
+        return FALSE;
+    if (written != 1) {
+        SetLastError(ERROR_WRITE_FAULT);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /*
  * The fallback where the file system cannot reserve clusters (Wine has no
  * FileAllocationInformation): write a zero byte into every page of the new
@@ -207,22 +229,20 @@ static BOOL set_allocation(HANDLE h, uint64_t size)
  */
 static BOOL write_zero_pages(HANDLE h, uint64_t old_size, uint64_t new_size)
 {
-    static const char zero = 0;
     uint64_t page = memmap_os_page_size(), pos;
-    OVERLAPPED at;
-    DWORD written;
+    HANDLE event = CreateEventW(NULL, TRUE, FALSE, NULL);
+    BOOL ok = event != NULL;
 
-    for (pos = (old_size + page - 1) / page * page;; pos += page) {
-        if (pos >= new_size)
-            pos = new_size - 1; /* the last byte, which sets the size */
-        memset(&at, 0, sizeof at);
-        at.Offset = (DWORD)pos;
-        at.OffsetHigh = (DWORD)(pos >> 32);
-        if (!WriteFile(h, &zero, 1, &written, &at) || written != 1)
-            return FALSE;
-        if (pos == new_size - 1)
-            return TRUE;
+    for (pos = (old_size + page - 1) / page * page; ok && pos < new_size - 1; pos += page)
+        ok = write_zero_byte(h, event, pos);
+    if (ok)
+        ok = write_zero_byte(h, event, new_size - 1); /* the last byte sets the size */
+    if (event) {
+        DWORD error = GetLastError();
+        CloseHandle(event);
+        SetLastError(error);
     }
+    return ok;
 }
 
 /* Makes the new part of a growing file a hole.  NTFS allocates the clusters
@@ -232,9 +252,18 @@ static BOOL write_zero_pages(HANDLE h, uint64_t old_size, uint64_t new_size)
 static void mark_sparse(HANDLE h)
 {
     FILE_SET_SPARSE_BUFFER sparse;
+    OVERLAPPED done; /* an overlapped handle needs one; a plain handle ignores its event */
     DWORD returned;
+
+    memset(&done, 0, sizeof done);
+    done.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+    if (!done.hEvent)
+        return;
     sparse.SetSparse = TRUE;
-    (void)DeviceIoControl(h, FSCTL_SET_SPARSE, &sparse, sizeof sparse, NULL, 0, &returned, NULL);
+    if (!DeviceIoControl(h, FSCTL_SET_SPARSE, &sparse, sizeof sparse, NULL, 0, &returned, &done) &&
+        GetLastError() == ERROR_IO_PENDING)
+        GetOverlappedResult(h, &done, &returned, TRUE);
+    CloseHandle(done.hEvent);
 }
 
 static int cannot_reserve(DWORD error)
