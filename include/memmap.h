@@ -176,7 +176,8 @@ MEMMAP_API int memmap_anon(memmap_t **map, size_t length, unsigned flags);
  *   grows it (WRITE, as files grow) or is MEMMAP_ERANGE (read-only).
  * - TRUNCATE (needs WRITE) sets the object's size to length.
  * On POSIX the object lives until memmap_shm_unlink; on Windows it lives until
- * its last handle is closed.
+ * its last handle is closed, and its size is fixed at creation: growing it, or
+ * TRUNCATE to another size, is MEMMAP_ENOTSUP there.
  */
 MEMMAP_API int memmap_shm_open(memmap_t **map, const char *name, size_t length, unsigned flags);
 

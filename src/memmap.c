@@ -470,8 +470,12 @@ int memmap_resize(memmap_t *map, size_t new_length, unsigned flags)
     if (!view_size_fits(map->slack, new_length))
         return memmap_fail(MEMMAP_ENOMEM);
 
-    if ((rc = memmap_os_resize(map, &plan)) != 0)
+    rc = memmap_os_resize(map, &plan);
+    if (rc != 0) {
+        /* The backend may have had to put the view back at another address (Windows). */
+        map->data = map->view ? (unsigned char *)map->view + map->slack : memmap_empty_data();
         return rc;
+    }
     if (map->kind == MEMMAP_KIND_ANON && new_length < map->size && new_length > 0)
         zero_cut_tail(map, new_length);
     map->size = new_length;

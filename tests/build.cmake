@@ -1,6 +1,16 @@
 # Checks of the build itself: what the shared library exports, and that an
 # installed memmap can be found by another project.  Native builds only: the
 # consumer is built with the same compiler and run here.
+# Windows: a program linked to the DLL, placed beside it, runs (under Wine here).
+if(MINGW AND MEMMAP_BUILD_SHARED)
+  add_executable(demo_dll ${PROJECT_SOURCE_DIR}/examples/demo.c)
+  target_link_libraries(demo_dll PRIVATE memmap)
+  set_target_properties(demo_dll PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
+  file(MAKE_DIRECTORY ${PROJECT_BINARY_DIR}/demo_dll_run)
+  add_test(NAME build.dll_consumer COMMAND demo_dll ${PROJECT_BINARY_DIR}/demo_dll_run)
+  set_tests_properties(build.dll_consumer PROPERTIES PASS_REGULAR_EXPRESSION "demo finished")
+endif()
+
 if(CMAKE_CROSSCOMPILING OR MEMMAP_SANITIZE OR MEMMAP_TEST_WRAPPER OR NOT MEMMAP_BUILD_SHARED)
   return()
 endif()

@@ -356,6 +356,14 @@ int main(int argc, char **argv)
                 printf("%s\n", cases[i].name);
         return 0;
     }
+    /* CMake registers every TEST(name) it finds in the source, including cases
+     * that #ifdef leaves out on this platform: those are skips, never passes. */
+    for (i = 1; i < argc; i++) {
+        if (!find_case(argv[i], 0)) {
+            printf("SKIP %s: not built on this platform\n", argv[i]);
+            return 77;
+        }
+    }
     for (i = 0; i < case_count; i++) {
         int r, j, wanted = argc < 2;
         if (!cases[i].fn)
