@@ -198,9 +198,17 @@ static int make_case_dir(void)
     DWORD n = GetTempPathA(sizeof base, base);
     if (n == 0 || n >= sizeof base)
         return -1;
-    snprintf(case_dir, sizeof case_dir, "%smemmap-test-%lu-%s", base,
-             (unsigned long)GetCurrentProcessId(), current_case);
-    return CreateDirectoryA(case_dir, NULL) ? 0 : -1;
+    int attempt;
+    /* Process ids are reused (quickly under Wine): a name left by an earlier run gets a suffix. */
+    for (attempt = 0; attempt < 1000; attempt++) {
+        snprintf(case_dir, sizeof case_dir, "%smemmap-test-%lu-%s-%d", base,
+                 (unsigned long)GetCurrentProcessId(), current_case, attempt);
+        if (CreateDirectoryA(case_dir, NULL))
+            return 0;
+        if (GetLastError() != ERROR_ALREADY_EXISTS)
+            return -1;
+    }
+    return -1;
 }
 #else
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
