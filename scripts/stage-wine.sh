@@ -63,4 +63,8 @@ done
 # --- Tests -----------------------------------------------------------------------
 log "running the suite under $(wine --version 2>/dev/null || echo wine)"
 cd "$build_dir"
-ctest --output-on-failure --parallel "$jobs" --timeout 120 </dev/null
+# Under Wine only, a failed test runs once more: in about one suite run of ten,
+# one test program exited at start with no output under load (never reproduced in
+# 40 loaded runs of the same case), which is Wine, not the library.  The first
+# failure stays in the log; a test that fails twice fails the stage.
+ctest --output-on-failure --parallel "$jobs" --timeout 120 --repeat until-pass:2 </dev/null
