@@ -92,6 +92,8 @@ static int tracing;
 static void check_code(int rc)
 {
     CHECK(rc <= 0 && rc >= MEMMAP_EMFILE);
+    CHECK(strncmp(memmap_errname(rc), "MEMMAP_", 7) == 0 && strcmp(memmap_errname(rc), "MEMMAP_UNKNOWN") != 0);
+    CHECK(memmap_strerror(rc)[0] != '\0');
 }
 
 /* The size the object has on the system right now (-1 if it does not exist). */
@@ -240,7 +242,21 @@ static void op_open(struct input *in, enum backing b)
         flags |= MEMMAP_SPARSE;
     if (extra & 8)
         flags |= MEMMAP_POPULATE;
-    if (b == FILE_BACKED) {
+    if (b == FILE_BACKED && (extra & 32) && o->exists) {
+        /* The caller's own descriptor, closed again as soon as the map holds its copy. */
+        static const int modes[] = {O_RDONLY, O_RDWR, O_WRONLY};
+        int mode = modes[next_byte(in) % 3], fd = open(path, mode | O_CLOEXEC);
+        CHECK(fd >= 0);
+        flags &= ~(unsigned)(MEMMAP_CREATE | MEMMAP_EXCL);
+        opt.offset = (extra & 16) ? next_size(in, page) : 0;
+        opt.length = next_size(in, page);
+        rc = memmap_open_file(&m, fd, flags, &opt);
+        close(fd);
+        TRACE("open_file(mode %d, flags 0x%x, offset %llu, length %zu) = %d (file size %zu)\n", mode, flags,
+              (unsigned long long)opt.offset, opt.length, rc, old_size);
+        if (mode == O_WRONLY || (mode == O_RDONLY && (flags & (MEMMAP_WRITE | MEMMAP_TRUNCATE))))
+            CHECK(rc == MEMMAP_EACCES);
+    } else if (b == FILE_BACKED) {
         opt.offset = (extra & 16) ? next_size(in, page) : 0;
         opt.length = next_size(in, page);
         rc = memmap_open(&m, path, flags, &opt);
