@@ -110,6 +110,12 @@ uint64_t bench_random(uint64_t *state);
 /* Fills one record of an appended file with words derived from its number. */
 void bench_fill_record(void *record, size_t bytes, uint64_t number);
 
+/* Memory for a resident copy: anonymous, backed by huge pages where the kernel
+ * allows it, so that it is the best case the machine offers (fewer TLB misses)
+ * and a fair ceiling.  Dies when out of memory. */
+void *bench_alloc_resident(size_t size);
+void bench_free_resident(void *p, size_t size);
+
 /* Creates (or keeps, when it already holds the right bytes) a file of size
  * bytes of pseudo-random words at path, then reads it once so it is cached. */
 void bench_make_data_file(const char *path, uint64_t size);

@@ -169,7 +169,7 @@ class Group:
         ref = statistics.median(next(c for c in self.contenders if c[2])[3])
         for name, _, is_reference, seconds in self.contenders:
             med = statistics.median(seconds)
-            print("  %-34s %s %7.1f%% %7.2fx%s" % (name, self.display(med), 100 * (max(seconds) - min(seconds)) / med,
+            print("  %-38s %s %7.1f%% %7.2fx%s" % (name, self.display(med), 100 * (max(seconds) - min(seconds)) / med,
                                                 ref / med, "  (reference)" if is_reference else ""))
             if tsv:
                 ordered = sorted(seconds)

@@ -97,18 +97,16 @@ void bench_case_bandwidth(const struct bench_config *cfg)
     memset(&r, 0, sizeof r);
     /* The same amount as the scan, so the two read the same number of cache lines. */
     r.size = cfg->size;
-    r.buf = malloc((size_t)r.size);
-    if (!r.buf)
-        bench_die("out of memory for the %llu-byte buffer", (unsigned long long)r.size);
+    r.buf = bench_alloc_resident((size_t)r.size);
     bench_fill_record(r.buf, (size_t)r.size, 1);
 
     bench_group_init(&g, "bandwidth", "memory bandwidth ceiling: sum over a resident buffer", BENCH_BYTES,
                      (double)r.size, bench_reps(cfg, 11));
     bench_group_use_cpu_clock(&g, cfg);
-    bench_group_add(&g, "resident buffer (malloc)", sum_resident, &r, 1);
+    bench_group_add(&g, "resident buffer (huge pages)", sum_resident, &r, 1);
     bench_group_run(&g);
     bench_group_report(&g, cfg);
-    free(r.buf);
+    bench_free_resident(r.buf, (size_t)r.size);
 }
 
 /* --- Sequential scan --------------------------------------------------------- */
@@ -246,9 +244,7 @@ static void load_resident_copy(struct read_ctx *r)
 {
     uint64_t off;
     int fd = open_or_die(r->path);
-    r->copy = malloc((size_t)r->size);
-    if (!r->copy)
-        bench_die("out of memory for a resident copy of the file");
+    r->copy = bench_alloc_resident((size_t)r->size);
     for (off = 0; off < r->size;) {
         size_t n = pread_some(fd, r->copy + off, (size_t)(r->size - off), off);
         if (n == 0)
@@ -301,10 +297,10 @@ void bench_case_random(const struct bench_config *cfg)
     bench_group_add(&g, "memmap", random_memmap, &r, 0);
     bench_group_add(&g, "memmap + RANDOM advice", random_memmap_random, &r, 0);
     bench_group_add(&g, "pread, 4 KiB buffer", random_pread, &r, 0);
-    bench_group_add(&g, "resident copy (ceiling, no file)", random_resident, &r, 0);
+    bench_group_add(&g, "resident copy in huge pages (ceiling)", random_resident, &r, 0);
     bench_group_run(&g);
     bench_group_report(&g, cfg);
     free(r.buf);
     free(r.offsets);
-    free(r.copy);
+    bench_free_resident(r.copy, (size_t)r.size);
 }

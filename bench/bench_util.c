@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -79,6 +80,23 @@ void bench_path(char *path, size_t cap, const char *dir, const char *name)
     int n = snprintf(path, cap, "%s/%s", dir, name);
     if (n < 0 || (size_t)n >= cap)
         bench_die("path too long: %s/%s", dir, name);
+}
+
+void *bench_alloc_resident(size_t size)
+{
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        bench_die("no memory for a %zu-byte resident buffer", size);
+#ifdef MADV_HUGEPAGE
+    /* Transparent huge pages are often enabled only on request ("madvise"). */
+    madvise(p, size, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
+void bench_free_resident(void *p, size_t size)
+{
+    munmap(p, size);
 }
 
 /* --- Data files -------------------------------------------------------------- */
@@ -344,11 +362,11 @@ void bench_group_report(const struct bench_group *g, const struct bench_config *
     struct summary ref = summarize(&g->contenders[g->reference < 0 ? 0 : g->reference], g->reps);
     size_t i;
 
-    printf("  %-34s %12s %9s %9s\n", "contender", unit_label(g->unit), "range", "speed");
+    printf("  %-38s %12s %9s %9s\n", "contender", unit_label(g->unit), "range", "speed");
     for (i = 0; i < g->count; i++) {
         const struct bench_contender *c = &g->contenders[i];
         struct summary s = summarize(c, g->reps);
-        printf("  %-34s %12.2f %8.1f%% %8.2fx%s\n", c->name, display_value(g, s.median),
+        printf("  %-38s %12.2f %8.1f%% %8.2fx%s\n", c->name, display_value(g, s.median),
                100.0 * (s.max - s.min) / s.median, ref.median / s.median,
                (int)i == g->reference ? "  (reference)" : "");
         if (cfg->show_samples)
@@ -367,7 +385,7 @@ void bench_group_report(const struct bench_group *g, const struct bench_config *
 void bench_report_value(const struct bench_config *cfg, const char *id, const char *title,
                         const char *name, const char *unit, double value)
 {
-    printf("  %-34s %12.2f %s\n", name, value, unit);
+    printf("  %-38s %12.2f %s\n", name, value, unit);
     if (cfg->tsv) {
         fprintf(cfg->tsv, "value\t%s\t%s\t%s\t%s\t%.9g\n", id, title, name, unit, value);
         fflush(cfg->tsv);

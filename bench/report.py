@@ -234,10 +234,10 @@ def checks(groups, values):
     out.append(timed_check("scan: memmap vs raw mmap (speed)", scan, "memmap", None, 0.98, True))
     out.append(timed_check("scan: memmap vs pread (speed)", scan, "memmap", "pread, 1 MiB buffer", 1.3, True))
     out.append(timed_check("random reads: memmap vs raw mmap (speed)", rand, "memmap", None, 0.98, True))
-    ceiling = rand.speed("resident copy (ceiling, no file)", "pread, 4 KiB buffer")
+    ceiling = rand.speed("resident copy in huge pages (ceiling)", "pread, 4 KiB buffer")
     out.append(timed_check("random reads: memmap vs pread (speed)", rand, "memmap", "pread, 4 KiB buffer", 2.0, True,
                            "" if ceiling is None else
-                           "memory already resident, with no file at all, is %.2f× pread: the ceiling" % ceiling))
+                           "a resident copy in huge pages, with no file at all, is %.2f× pread: the ceiling" % ceiling))
 
     out.append(timed_check("open/map/close: memmap vs raw (time)", opn, "memmap_open/memmap_close", None,
                            1.10, False, as_time=True))
