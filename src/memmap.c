@@ -379,7 +379,8 @@ int memmap_advise(memmap_t *map, size_t offset, size_t length, int advice)
     return memmap_os_advise(map, addr, len, advice);
 }
 
-int memmap_lock(memmap_t *map, size_t offset, size_t length)
+/* Runs a backend lock or unlock over the whole pages of [offset, offset+length). */
+static int on_pages(memmap_t *map, size_t offset, size_t length, int (*os_call)(memmap_t *, void *, size_t))
 {
     void *addr;
     size_t len;
@@ -389,20 +390,17 @@ int memmap_lock(memmap_t *map, size_t offset, size_t length)
         return memmap_fail(MEMMAP_EINVAL);
     if ((rc = page_span(map, offset, length, &addr, &len)) != 0 || len == 0)
         return rc;
-    return memmap_os_lock(map, addr, len);
+    return os_call(map, addr, len);
+}
+
+int memmap_lock(memmap_t *map, size_t offset, size_t length)
+{
+    return on_pages(map, offset, length, memmap_os_lock);
 }
 
 int memmap_unlock(memmap_t *map, size_t offset, size_t length)
 {
-    void *addr;
-    size_t len;
-    int rc;
-
-    if (!map)
-        return memmap_fail(MEMMAP_EINVAL);
-    if ((rc = page_span(map, offset, length, &addr, &len)) != 0 || len == 0)
-        return rc;
-    return memmap_os_unlock(map, addr, len);
+    return on_pages(map, offset, length, memmap_os_unlock);
 }
 
 /* --- Resizing ------------------------------------------------------------------- */

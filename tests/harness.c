@@ -146,6 +146,25 @@ void test_pattern(void *buf, uint64_t offset, size_t len)
         p[i] = pattern_byte(offset + i);
 }
 
+const char *test_pattern_file(const char *name, size_t len)
+{
+    const char *path = test_path(name);
+    unsigned char *buf = malloc(len ? len : 1);
+    int ok;
+    if (!buf) {
+        test_fail(__FILE__, __LINE__, "out of memory for a %zu-byte file", len);
+        test_stop();
+    }
+    test_pattern(buf, 0, len);
+    ok = test_write_file(path, buf, len) == 0;
+    free(buf);
+    if (!ok) {
+        test_fail(__FILE__, __LINE__, "cannot write %s", path);
+        test_stop();
+    }
+    return path;
+}
+
 size_t test_pattern_mismatch(const void *buf, uint64_t offset, size_t len)
 {
     const unsigned char *p = buf;

@@ -74,6 +74,9 @@ const char *test_dir(void);
 
 /* Writes len bytes of data to path (creating or replacing it); size_t(-1) on failure. */
 int test_write_file(const char *path, const void *data, size_t len);
+/* Creates the file `name` in the case's directory holding len bytes of the pattern
+ * (see test_pattern) and returns its path; stops the case if it cannot. */
+const char *test_pattern_file(const char *name, size_t len);
 /* Fills buf with a pattern that depends on the absolute offset, so misplaced bytes show. */
 void test_pattern(void *buf, uint64_t offset, size_t len);
 /* Checks buf holds the pattern for offset; returns the first bad index or (size_t)-1. */

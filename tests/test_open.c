@@ -1,8 +1,6 @@
 /* Opening files: access modes, creation, truncation, adopting a caller's file, file types. */
 #include "harness.h"
 
-#include <stdlib.h>
-
 #ifdef _WIN32
 #  include <fcntl.h>
 #  include <io.h>
@@ -14,20 +12,9 @@
 #  include <unistd.h>
 #endif
 
-static const char *make_pattern_file(const char *name, size_t len)
-{
-    const char *path = test_path(name);
-    unsigned char *buf = malloc(len ? len : 1);
-    REQUIRE(buf != NULL);
-    test_pattern(buf, 0, len);
-    REQUIRE(test_write_file(path, buf, len) == 0);
-    free(buf);
-    return path;
-}
-
 TEST(read_only_sees_file_contents)
 {
-    const char *path = make_pattern_file("f", 10000);
+    const char *path = test_pattern_file("f", 10000);
     memmap_t *m;
     REQUIRE_OK(memmap_open(&m, path, MEMMAP_READ, NULL));
     CHECK_EQ_U(memmap_size(m), 10000);
@@ -39,7 +26,7 @@ TEST(read_only_sees_file_contents)
 
 TEST(read_flag_is_implied)
 {
-    const char *path = make_pattern_file("f", 100);
+    const char *path = test_pattern_file("f", 100);
     memmap_t *m;
     REQUIRE_OK(memmap_open(&m, path, 0, NULL));
     CHECK_EQ_U(memmap_flags(m), MEMMAP_READ);
@@ -49,7 +36,7 @@ TEST(read_flag_is_implied)
 
 TEST(write_reaches_file_and_other_maps)
 {
-    const char *path = make_pattern_file("f", 8192);
+    const char *path = test_pattern_file("f", 8192);
     memmap_t *a, *b;
     unsigned char byte = 0;
     REQUIRE_OK(memmap_open(&a, path, MEMMAP_WRITE, NULL));
@@ -66,7 +53,7 @@ TEST(write_reaches_file_and_other_maps)
 
 TEST(copy_is_private)
 {
-    const char *path = make_pattern_file("f", 8192);
+    const char *path = test_pattern_file("f", 8192);
     memmap_t *c, *r;
     unsigned char byte = 0, before;
     REQUIRE_OK(memmap_open(&c, path, MEMMAP_COPY, NULL));
@@ -85,7 +72,7 @@ TEST(copy_is_private)
 
 TEST(write_and_copy_together_is_einval)
 {
-    const char *path = make_pattern_file("f", 100);
+    const char *path = test_pattern_file("f", 100);
     memmap_t *m = (memmap_t *)1;
     CHECK_CODE(memmap_open(&m, path, MEMMAP_WRITE | MEMMAP_COPY, NULL), MEMMAP_EINVAL);
     CHECK(m == NULL);
@@ -121,7 +108,7 @@ TEST(create_without_length_gives_empty_map)
 
 TEST(excl_refuses_existing_file)
 {
-    const char *path = make_pattern_file("f", 10);
+    const char *path = test_pattern_file("f", 10);
     memmap_t *m;
     CHECK_CODE(memmap_open(&m, path, MEMMAP_WRITE | MEMMAP_CREATE | MEMMAP_EXCL, NULL), MEMMAP_EEXIST);
     CHECK(m == NULL);
@@ -138,7 +125,7 @@ TEST(excl_without_create_is_einval)
 
 TEST(truncate_sets_length_to_offset_plus_length)
 {
-    const char *path = make_pattern_file("f", 100000);
+    const char *path = test_pattern_file("f", 100000);
     memmap_options opt = {1000, 500, 0};
     memmap_t *m;
     REQUIRE_OK(memmap_open(&m, path, MEMMAP_WRITE | MEMMAP_TRUNCATE, &opt));
@@ -162,7 +149,7 @@ TEST(truncate_sets_length_to_offset_plus_length)
 
 TEST(truncate_needs_write)
 {
-    const char *path = make_pattern_file("f", 100);
+    const char *path = test_pattern_file("f", 100);
     memmap_t *m;
     CHECK_CODE(memmap_open(&m, path, MEMMAP_TRUNCATE, NULL), MEMMAP_EINVAL);
     CHECK_CODE(memmap_open(&m, path, MEMMAP_COPY | MEMMAP_TRUNCATE, NULL), MEMMAP_EINVAL);
@@ -189,7 +176,7 @@ TEST(directory_is_eisdir)
 
 TEST(bad_arguments_are_einval)
 {
-    const char *path = make_pattern_file("f", 100);
+    const char *path = test_pattern_file("f", 100);
     memmap_options bad_mode = {0, 0, 010000};
     memmap_t *m;
     CHECK_CODE(memmap_open(NULL, path, MEMMAP_READ, NULL), MEMMAP_EINVAL);
@@ -203,7 +190,7 @@ TEST(bad_arguments_are_einval)
 
 TEST(exec_map_is_readable)
 {
-    const char *path = make_pattern_file("f", 4096);
+    const char *path = test_pattern_file("f", 4096);
     memmap_t *m;
     REQUIRE_OK(memmap_open(&m, path, MEMMAP_READ | MEMMAP_EXEC, NULL));
     CHECK_EQ_U(memmap_flags(m), MEMMAP_READ | MEMMAP_EXEC);
@@ -213,7 +200,7 @@ TEST(exec_map_is_readable)
 
 TEST(populate_maps_the_same_data)
 {
-    const char *path = make_pattern_file("f", 300000);
+    const char *path = test_pattern_file("f", 300000);
     memmap_t *m;
     REQUIRE_OK(memmap_open(&m, path, MEMMAP_READ | MEMMAP_POPULATE, NULL));
     CHECK_EQ_U(test_pattern_mismatch(memmap_data(m), 0, 300000), (size_t)-1);
@@ -250,7 +237,7 @@ static void close_native(native_file f) { close(f); }
 
 TEST(open_file_maps_and_caller_may_close)
 {
-    const char *path = make_pattern_file("f", 20000);
+    const char *path = test_pattern_file("f", 20000);
     native_file f = open_native(path, 1);
     memmap_options opt = {3, 10000, 0};
     memmap_t *m;
@@ -272,7 +259,7 @@ TEST(open_file_maps_and_caller_may_close)
 
 TEST(open_file_needs_matching_access)
 {
-    const char *path = make_pattern_file("f", 100);
+    const char *path = test_pattern_file("f", 100);
     native_file f = open_native(path, 0);
     memmap_t *m;
     CHECK_CODE(memmap_open_file(&m, f, MEMMAP_WRITE, NULL), MEMMAP_EACCES);
@@ -291,7 +278,7 @@ TEST(open_file_rejects_invalid_files)
     CHECK_CODE(memmap_open_file(&m, INVALID_HANDLE_VALUE, MEMMAP_READ, NULL), MEMMAP_EBADF);
     CHECK_CODE(memmap_open_file(&m, NULL, MEMMAP_READ, NULL), MEMMAP_EBADF);
 #else
-    int fd = open(make_pattern_file("f", 10), O_RDONLY);
+    int fd = open(test_pattern_file("f", 10), O_RDONLY);
     close(fd); /* now a closed descriptor */
     CHECK_CODE(memmap_open_file(&m, -1, MEMMAP_READ, NULL), MEMMAP_EBADF);
     CHECK_CODE(memmap_open_file(&m, fd, MEMMAP_READ, NULL), MEMMAP_EBADF);
@@ -303,7 +290,7 @@ TEST(open_file_rejects_invalid_files)
 #ifndef _WIN32
 TEST(write_only_descriptor_is_eacces)
 {
-    int fd = open(make_pattern_file("f", 100), O_WRONLY);
+    int fd = open(test_pattern_file("f", 100), O_WRONLY);
     memmap_t *m;
     CHECK_CODE(memmap_open_file(&m, fd, MEMMAP_READ, NULL), MEMMAP_EACCES);
     close(fd);
@@ -374,7 +361,7 @@ CHILD(open_read_only_file_for_write)
 
 TEST(read_only_file_cannot_be_opened_for_write)
 {
-    const char *path = make_pattern_file("f", 100);
+    const char *path = test_pattern_file("f", 100);
     const char *args[1];
     REQUIRE(chmod(path, 0444) == 0);
     /* Let the unprivileged child reach the file. */
@@ -407,7 +394,7 @@ TEST(created_files_honour_mode_and_umask)
 
 TEST(library_descriptors_are_close_on_exec)
 {
-    const char *path = make_pattern_file("f", 100);
+    const char *path = test_pattern_file("f", 100);
     int fd = open(path, O_RDONLY), before, after;
     memmap_t *a, *b;
     close(fd);

@@ -1,18 +1,10 @@
 /* Operations on part of a map: sync, protect, advise, lock. */
 #include "harness.h"
 
-#include <stdlib.h>
-
 static memmap_t *open_pattern(const char *name, size_t len, unsigned flags)
 {
-    const char *path = test_path(name);
-    unsigned char *buf = malloc(len);
     memmap_t *m;
-    REQUIRE(buf != NULL);
-    test_pattern(buf, 0, len);
-    REQUIRE(test_write_file(path, buf, len) == 0);
-    free(buf);
-    REQUIRE_OK(memmap_open(&m, path, flags, NULL));
+    REQUIRE_OK(memmap_open(&m, test_pattern_file(name, len), flags, NULL));
     return m;
 }
 

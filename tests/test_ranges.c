@@ -1,8 +1,6 @@
 /* Offsets of any alignment, empty maps, and files too short for the range. */
 #include "harness.h"
 
-#include <stdlib.h>
-
 #ifndef _WIN32
 #  include <sys/stat.h>
 #endif
@@ -11,13 +9,7 @@
 
 static const char *pattern_file(size_t len)
 {
-    const char *path = test_path("data");
-    unsigned char *buf = malloc(len ? len : 1);
-    REQUIRE(buf != NULL);
-    test_pattern(buf, 0, len);
-    REQUIRE(test_write_file(path, buf, len) == 0);
-    free(buf);
-    return path;
+    return test_pattern_file("data", len);
 }
 
 /* Maps [offset, offset+length) read-only, read-write and copy-on-write and checks each sees the right bytes. */
