@@ -2,7 +2,7 @@
 # Builds and runs the whole benchmark suite, then writes bench/results/results.md
 # and bench/results/chart.png.
 #
-#   bench/run.sh            the full suite: 1 GiB data file, about three minutes
+#   bench/run.sh            the full suite: 1 GiB data file, 75 s to 2 min here
 #   bench/run.sh --quick    a small run to try things out (64 MiB); its results
 #                           go to build-bench/results, never to bench/results
 #
