@@ -5,6 +5,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h> /* F_FULLFSYNC on Apple */
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -15,8 +16,15 @@
 
 size_t memmap_os_page_size(void)
 {
-    /* glibc answers from the auxiliary vector: no system call. */
-    return (size_t)sysconf(_SC_PAGESIZE);
+    /* Asked twice per open; sysconf costs ~50 instructions even without a system call.
+     * Threads may race to fill the cache: they all store the same value. */
+    static size_t cached;
+    size_t page = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (page == 0) {
+        page = (size_t)sysconf(_SC_PAGESIZE);
+        __atomic_store_n(&cached, page, __ATOMIC_RELAXED);
+    }
+    return page;
 }
 
 size_t memmap_os_granularity(void)
@@ -215,9 +223,14 @@ int memmap_os_sync(memmap_t *m, void *addr, size_t len, int durable)
     /* Apple's fsync and msync leave data in the drive's cache. */
     if (fcntl(m->os.fd, F_FULLFSYNC) != 0 && fsync(m->os.fd) != 0)
         return memmap_os_error(errno);
-#else
-    /* msync wrote the pages; a size the library changed is metadata that needs its own flush. */
+#elif defined(__linux__)
+    /* Linux's MS_SYNC is already an fdatasync of the range; a size the library changed is
+     * metadata that needs its own flush. */
     if (__atomic_load_n(&m->size_dirty, __ATOMIC_RELAXED) && fdatasync(m->os.fd) != 0)
+        return memmap_os_error(errno);
+#else
+    /* Elsewhere msync is not known to reach stable storage by itself. */
+    if (fsync(m->os.fd) != 0)
         return memmap_os_error(errno);
 #endif
     return 0;
