@@ -424,18 +424,6 @@ CHILD(file_size_limit)
     return child_failures ? 1 : 0;
 }
 
-static void run_limit_child(const char *child)
-{
-    const char *args[1];
-    int status;
-    args[0] = test_dir();
-    status = test_spawn_self(child, args, 1);
-    if (status == 77)
-        SKIP("the child could not set up the full file system (see its output)");
-    if (status > 128)
-        test_fail(__FILE__, __LINE__, "the child was killed by signal %d", status - 128);
-    CHECK_EQ(status, 0);
-}
 
 #endif /* !_WIN32 */
 
@@ -444,7 +432,7 @@ TEST(disk_full_on_small_tmpfs)
 #ifdef _WIN32
     SKIP("needs a small file system to fill; POSIX only");
 #else
-    run_limit_child("disk_full_tmpfs");
+    run_setup_child("disk_full_tmpfs", "the child could not set up the full file system (see its output)");
 #endif
 }
 
@@ -453,6 +441,6 @@ TEST(file_size_limit_is_efbig_not_sigxfsz)
 #ifdef _WIN32
     SKIP("RLIMIT_FSIZE is POSIX");
 #else
-    run_limit_child("file_size_limit");
+    run_setup_child("file_size_limit", "the child could not set the file size limit up (see its output)");
 #endif
 }

@@ -30,4 +30,24 @@ static inline int under_valgrind(void)
     return preload != NULL && strstr(preload, "vgpreload") != NULL;
 }
 
+#ifndef _WIN32
+/*
+ * Runs CHILD(child) with this case's directory as its argument: limits and
+ * mounts it sets up die with it.  A child that exits 77 could not set its
+ * situation up and says why in its output; the case skips with skip_reason.
+ */
+static inline void run_setup_child(const char *child, const char *skip_reason)
+{
+    const char *args[1];
+    int status;
+    args[0] = test_dir();
+    status = test_spawn_self(child, args, 1);
+    if (status == 77)
+        SKIP("%s", skip_reason);
+    if (status > 128)
+        test_fail(__FILE__, __LINE__, "the child was killed by signal %d", status - 128);
+    CHECK_EQ(status, 0);
+}
+#endif
+
 #endif

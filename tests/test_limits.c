@@ -277,18 +277,6 @@ CHILD(memlock_limit)
     return child_failures ? 1 : 0;
 }
 
-static void run_limit_child(const char *child)
-{
-    const char *args[1];
-    int status;
-    args[0] = test_dir();
-    status = test_spawn_self(child, args, 1);
-    if (status == 77)
-        SKIP("the child could not set the limit up (see its output)");
-    if (status > 128)
-        test_fail(__FILE__, __LINE__, "the child was killed by signal %d", status - 128);
-    CHECK_EQ(status, 0);
-}
 
 #endif /* !_WIN32 */
 
@@ -298,7 +286,7 @@ TEST(descriptor_limit_is_emfile_and_leaks_nothing)
     SKIP("RLIMIT_NOFILE is POSIX");
 #else
     REQUIRE(test_write_file(test_path("f"), "0123456789", 10) == 0);
-    run_limit_child("descriptor_limit");
+    run_setup_child("descriptor_limit", "the child could not set the limit up (see its output)");
 #endif
 }
 
@@ -311,7 +299,7 @@ TEST(address_space_limit_is_enomem_and_leaks_nothing)
     REQUIRE(fd >= 0);
     REQUIRE(ftruncate(fd, (off_t)TOO_BIG) == 0);
     close(fd);
-    run_limit_child("address_space_limit");
+    run_setup_child("address_space_limit", "the child could not set the limit up (see its output)");
 #endif
 }
 
@@ -320,6 +308,6 @@ TEST(memlock_limit_is_enomem)
 #ifdef _WIN32
     SKIP("RLIMIT_MEMLOCK is POSIX");
 #else
-    run_limit_child("memlock_limit");
+    run_setup_child("memlock_limit", "the child could not set the limit up (see its output)");
 #endif
 }
