@@ -221,7 +221,8 @@ MEMMAP_API int memmap_sync(memmap_t *map, size_t offset, size_t length, unsigned
  * Changes the access to [offset, offset+length).  prot: MEMMAP_NONE or
  * READ|WRITE|EXEC (WRITE and EXEC imply READ).  The range widens to whole
  * pages, so bytes just outside it that share a page change too.  WRITE on a
- * read-only map is MEMMAP_EACCES.
+ * read-only map, and EXEC on a map created without MEMMAP_EXEC, are
+ * MEMMAP_EACCES (Windows cannot add either to a view; POSIX keeps the same rule).
  */
 MEMMAP_API int memmap_protect(memmap_t *map, size_t offset, size_t length, unsigned prot);
 
@@ -246,6 +247,8 @@ MEMMAP_API int memmap_unlock(memmap_t *map, size_t offset, size_t length);
  *   of the file grows the file as memmap_open does (allocated unless SPARSE).
  *   Read-only and COPY maps past the end are MEMMAP_ERANGE.
  * - Shrinking never shortens the file unless MEMMAP_TRUNCATE is passed.
+ *   Anonymous memory has no file: what a shrink cuts off reads as zero if the
+ *   map grows again.
  * - The data may move (mremap where it exists).  With MEMMAP_NOMOVE it fails
  *   with MEMMAP_EBUSY rather than move memmap_data().
  * - Growing MEMMAP_SHARED anonymous memory is MEMMAP_ENOTSUP on POSIX: the
