@@ -55,6 +55,18 @@ static int destroy_map(memmap_t *m)
     return rc ? rc : rc2;
 }
 
+/* Gives a finished map to the caller, or frees a failed one: on failure *out
+ * stays NULL and nothing leaks, whatever step failed. */
+static int hand_over(memmap_t **out, memmap_t *m, int rc)
+{
+    if (rc != 0) {
+        destroy_map(m);
+        return rc;
+    }
+    *out = m;
+    return 0;
+}
+
 /* Whether slack + length bytes, rounded up to whole pages or granules, fit in a size_t. */
 static int view_size_fits(size_t slack, size_t length)
 {
@@ -176,12 +188,7 @@ int memmap_open(memmap_t **map, const char *path, unsigned flags, const memmap_o
     rc = memmap_os_open_path(m, path, opt->mode ? opt->mode : 0666u);
     if (rc == 0)
         rc = map_open_file(m, opt->offset, opt->length, flags, (flags & MEMMAP_WRITE) != 0);
-    if (rc != 0) {
-        destroy_map(m);
-        return rc;
-    }
-    *map = m;
-    return 0;
+    return hand_over(map, m, rc);
 }
 
 int memmap_open_file(memmap_t **map, memmap_file_t file, unsigned flags, const memmap_options *opt)
@@ -203,12 +210,7 @@ int memmap_open_file(memmap_t **map, memmap_file_t file, unsigned flags, const m
     rc = memmap_os_adopt_file(m, file);
     if (rc == 0)
         rc = map_open_file(m, opt->offset, opt->length, flags, (flags & MEMMAP_WRITE) != 0);
-    if (rc != 0) {
-        destroy_map(m);
-        return rc;
-    }
-    *map = m;
-    return 0;
+    return hand_over(map, m, rc);
 }
 
 int memmap_anon(memmap_t **map, size_t length, unsigned flags)
@@ -224,12 +226,8 @@ int memmap_anon(memmap_t **map, size_t length, unsigned flags)
     /* Anonymous memory exists to be written: it is always readable and writable. */
     if (!(m = new_map(MEMMAP_KIND_ANON, flags | MEMMAP_WRITE)))
         return memmap_fail(MEMMAP_ENOMEM);
-    if ((rc = map_view(m, 0, length, (flags & MEMMAP_POPULATE) != 0)) != 0) {
-        destroy_map(m);
-        return rc;
-    }
-    *map = m;
-    return 0;
+    rc = map_view(m, 0, length, (flags & MEMMAP_POPULATE) != 0);
+    return hand_over(map, m, rc);
 }
 
 /* Portable names: 1 to 200 of [A-Za-z0-9._-], not "." or "..". */
@@ -266,15 +264,9 @@ int memmap_shm_open(memmap_t **map, const char *name, size_t length, unsigned fl
     /* A new object is sized here even when it is mapped read-only. */
     if (rc == 0)
         rc = map_open_file(m, 0, length, flags, created || (flags & MEMMAP_WRITE));
-    if (rc != 0) {
-        destroy_map(m);
-        if (created)
-            memmap_os_shm_discard(name);
-        return rc;
-    }
-    m->offset = 0;
-    *map = m;
-    return 0;
+    if ((rc = hand_over(map, m, rc)) != 0 && created)
+        memmap_os_shm_discard(name);
+    return rc;
 }
 
 int memmap_shm_unlink(const char *name)

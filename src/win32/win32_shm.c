@@ -208,6 +208,6 @@ int memmap_os_shm_unlink(const char *name)
 
 void memmap_os_shm_discard(const char *name)
 {
-    /* Closing the creator's handle, which the caller does next, destroys it. */
+    /* The object died when the failed map closed its creating handle: nothing is left to remove. */
     (void)name;
 }
