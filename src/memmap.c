@@ -461,16 +461,14 @@ int memmap_resize(memmap_t *map, size_t new_length, unsigned flags)
         return memmap_fail(MEMMAP_ENOMEM);
 
     rc = memmap_os_resize(map, &plan);
-    if (rc != 0) {
-        /* The backend may have had to put the view back at another address (Windows). */
-        map->data = map->view ? (unsigned char *)map->view + map->slack : memmap_empty_data();
+    /* The view may have moved even on failure: Windows puts it back elsewhere when its address was taken. */
+    map->data = map->view ? (unsigned char *)map->view + map->slack : memmap_empty_data();
+    if (rc != 0)
         return rc;
-    }
     if (map->kind == MEMMAP_KIND_ANON && new_length < map->size && new_length > 0)
         zero_cut_tail(map, new_length);
     map->size = new_length;
     map->view_size = plan.new_view_size;
-    map->data = map->view ? (unsigned char *)map->view + map->slack : memmap_empty_data();
     if (plan.new_file_size != plan.old_file_size)
         map->size_dirty = 1;
     return 0;
