@@ -151,6 +151,19 @@ static int check_file_size_limit(uint64_t new_size)
     return 0;
 }
 
+/* Writes one zero byte at pos; returns 0 or an errno value. */
+static int write_zero_byte(int fd, uint64_t pos)
+{
+    static const char zero = 0;
+    ssize_t n;
+    do
+        n = pwrite(fd, &zero, 1, (off_t)pos);
+    while (n < 0 && errno == EINTR);
+    if (n == 1)
+        return 0;
+    return n < 0 ? errno : EIO;
+}
+
 /*
  * The fallback where the file system cannot allocate: write a zero byte into
  * every block of the new part.  Everything past the old end reads as zero
@@ -160,15 +173,12 @@ static int write_zero_blocks(int fd, uint64_t old_size, uint64_t new_size)
 {
     struct stat st;
     uint64_t block, pos;
-    static const char zero = 0;
+    int err = 0;
 
     block = (fstat(fd, &st) == 0 && st.st_blksize > 0) ? (uint64_t)st.st_blksize : 4096;
-    for (pos = (old_size + block - 1) / block * block; pos < new_size; pos += block)
-        if (pwrite(fd, &zero, 1, (off_t)pos) != 1)
-            return errno ? errno : EIO;
-    if (pwrite(fd, &zero, 1, (off_t)(new_size - 1)) != 1)
-        return errno ? errno : EIO;
-    return 0;
+    for (pos = (old_size + block - 1) / block * block; pos < new_size && !err; pos += block)
+        err = write_zero_byte(fd, pos);
+    return err ? err : write_zero_byte(fd, new_size - 1);
 }
 
 /* Extends the file to new_size with its blocks allocated; returns 0 or an errno value. */
