@@ -123,20 +123,29 @@ static int duplicate_fd(int fd)
 #endif
 }
 
-/* The size of the file behind fd, or -1 with OSError raised. */
-static long long file_size_of(int fd)
-{
 #ifdef _WIN32
-    struct _stat64 st;
-    if (_fstat64(fd, &st) != 0) {
+typedef struct _stat64 file_status;
+#  define fstat_fd _fstat64
 #else
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
+typedef struct stat file_status;
+#  define fstat_fd fstat
 #endif
+
+/* fstat with 64-bit sizes everywhere; -1 with OSError raised. */
+static int status_of(int fd, file_status *st)
+{
+    if (fstat_fd(fd, st) != 0) {
         PyErr_SetFromErrno(PyExc_OSError);
         return -1;
     }
-    return (long long)st.st_size;
+    return 0;
+}
+
+/* The size of the file behind fd, or -1 with OSError raised. */
+static long long file_size_of(int fd)
+{
+    file_status st;
+    return status_of(fd, &st) == 0 ? (long long)st.st_size : -1;
 }
 
 /*
@@ -145,16 +154,9 @@ static long long file_size_of(int fd)
  */
 static int check_file_range(int fd, Py_ssize_t *length, long long offset, int writable)
 {
-#ifdef _WIN32
-    struct _stat64 st;
-    if (_fstat64(fd, &st) != 0) {
-#else
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-#endif
-        PyErr_SetFromErrno(PyExc_OSError);
+    file_status st;
+    if (status_of(fd, &st) != 0)
         return -1;
-    }
     (void)writable;
     if (!S_ISREG(st.st_mode))
         return 0;
