@@ -11,6 +11,19 @@
 #ifndef MEMMAP_INTERNAL_H
 #define MEMMAP_INTERNAL_H
 
+/*
+ * 64-bit file offsets in every POSIX build, whatever the consumer compiles
+ * with: on i386 glibc off_t is 32 bits by default, and offsets past 4 GiB
+ * would wrap silently.  Every source includes this header before any system
+ * header, so the definition reaches all of them.  (musl's off_t is always 64
+ * bits; Windows passes offsets as two DWORDs.)  posix_file.c checks at compile
+ * time that it took effect.
+ */
+#if !defined(_WIN32)
+#  undef _FILE_OFFSET_BITS
+#  define _FILE_OFFSET_BITS 64
+#endif
+
 #include "memmap.h"
 
 #ifdef _WIN32
@@ -83,8 +96,12 @@ size_t memmap_os_granularity(void);
 
 /* Sets m->os to "holds nothing" (called once on a zeroed map, before anything else). */
 void memmap_os_init(memmap_t *m);
-/* Opens path for the access in m->flags (CREATE, EXCL, WRITE/TRUNCATE), close-on-exec. */
-int memmap_os_open_path(memmap_t *m, const char *path, unsigned mode);
+/* Opens path for the access in m->flags (CREATE, EXCL, WRITE/TRUNCATE), close-on-exec;
+ * *created tells whether this call created the file. */
+int memmap_os_open_path(memmap_t *m, const char *path, unsigned mode, int *created);
+/* Removes the file memmap_os_open_path created, after a later step failed, but
+ * only while path still names that file (another process may have replaced it). */
+void memmap_os_discard_created(memmap_t *m, const char *path);
 /* Duplicates the caller's file into m->os after checking it is open for the access in m->flags. */
 int memmap_os_adopt_file(memmap_t *m, memmap_file_t file);
 /* Opens or creates the named object (name already validated); *created tells which happened. */
@@ -120,6 +137,9 @@ int memmap_os_unlock(memmap_t *m, void *addr, size_t len);
  * [lo, lo+guard_len).  Returns MEMMAP_EIO, not a signal or an exception, when
  * a page of that range faults. */
 int memmap_os_guarded_copy(void *dst, const void *src, size_t len, const void *lo, size_t guard_len);
+/* Zeroes [dst, dst+len) of a view; MEMMAP_EIO instead of a fault when a page
+ * of it cannot be written (the caller protected it). */
+int memmap_os_guarded_zero(void *dst, size_t len);
 /* Checks that [addr, addr+len) (page-aligned) can be touched now; write asks for write access. */
 int memmap_os_probe(memmap_t *m, void *addr, size_t len, int write);
 

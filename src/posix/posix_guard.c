@@ -22,7 +22,7 @@
 #  define _DARWIN_C_SOURCE
 #endif
 
-#include "internal.h"
+#include "posix/posix.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -70,6 +70,8 @@ static struct sigaction previous_bus;
 static struct sigaction previous_segv;
 static pthread_once_t install_once = PTHREAD_ONCE_INIT;
 static int install_errno;
+/* SIGBUS and SIGSEGV: what a guarded operation must be able to receive. */
+static sigset_t fault_signals;
 
 /* --- Chaining faults that are not ours ----------------------------------- */
 
@@ -83,7 +85,9 @@ static int raised_by_fault(const siginfo_t *info)
 static void pass_to_previous(int sig, siginfo_t *info, void *context)
 {
     const struct sigaction *prev = sig == SIGBUS ? &previous_bus : &previous_segv;
-    sigset_t saved;
+    const ucontext_t *uc = (const ucontext_t *)context;
+    sigset_t mask, saved;
+    int other;
 
     if (prev->sa_handler == SIG_IGN && !raised_by_fault(info))
         return;
@@ -103,8 +107,15 @@ static void pass_to_previous(int sig, siginfo_t *info, void *context)
         raise(sig);
         return;
     }
-    /* Call the previous handler under the mask it asked for. */
-    pthread_sigmask(SIG_BLOCK, &prev->sa_mask, &saved);
+    /* Call the previous handler under the mask the kernel would have given it:
+     * the interrupted code's, plus its sa_mask, plus sig unless SA_NODEFER. */
+    mask = uc->uc_sigmask;
+    for (other = 1; other < NSIG; other++)
+        if (sigismember(&prev->sa_mask, other) == 1)
+            sigaddset(&mask, other);
+    if (!(prev->sa_flags & SA_NODEFER))
+        sigaddset(&mask, sig);
+    pthread_sigmask(SIG_SETMASK, &mask, &saved);
     if (prev->sa_flags & SA_SIGINFO)
         prev->sa_sigaction(sig, info, context);
     else
@@ -165,7 +176,10 @@ static int install_one(int sig, struct sigaction *previous)
         return errno;
     memset(&action, 0, sizeof action);
     action.sa_sigaction = on_fault;
-    sigemptyset(&action.sa_mask);
+    /* Nothing may interrupt the handler: a signal handler of the program's
+     * that made a guarded call in there would fault with SIGBUS blocked,
+     * which the kernel answers by killing the process. */
+    sigfillset(&action.sa_mask);
     /* SA_ONSTACK: a thread with an alternate signal stack (a runtime such as
      * Go's, or a program catching stack overflows) expects handlers to use it. */
     action.sa_flags = SA_SIGINFO | SA_ONSTACK;
@@ -176,6 +190,9 @@ static int install_one(int sig, struct sigaction *previous)
 
 static void install_handler(void)
 {
+    sigemptyset(&fault_signals);
+    sigaddset(&fault_signals, SIGBUS);
+    sigaddset(&fault_signals, SIGSEGV);
     install_errno = install_one(SIGBUS, &previous_bus);
     if (install_errno == 0)
         install_errno = install_one(SIGSEGV, &previous_segv);
@@ -185,6 +202,7 @@ static void install_handler(void)
 
 enum guarded_op {
     OP_COPY,        /* memcpy(dst, src, len) */
+    OP_ZERO,        /* memset(dst, 0, len) */
     OP_TOUCH_READ,  /* read one byte of every page of [dst, dst+len) */
     OP_TOUCH_WRITE  /* write access to every page, leaving the data as it is */
 };
@@ -232,10 +250,22 @@ static int run_guarded(enum guarded_op op, void *dst, const void *src, size_t le
 {
     struct guard g;
     struct guard *outer;
+    sigset_t caller_mask;
+    int restore_mask;
 
     pthread_once(&install_once, install_handler);
     if (install_errno != 0)
         return memmap_os_error(install_errno);
+
+    /*
+     * A fault while its signal is blocked kills the process, whatever handler
+     * is installed: a thread that blocks every signal (sigwait designs), or a
+     * signal handler whose mask holds SIGBUS, must still get MEMMAP_EIO.  So
+     * the two are unblocked for the operation -- one system call -- and the
+     * caller's mask comes back afterwards only where it differs.
+     */
+    pthread_sigmask(SIG_UNBLOCK, &fault_signals, &caller_mask);
+    restore_mask = sigismember(&caller_mask, SIGBUS) == 1 || sigismember(&caller_mask, SIGSEGV) == 1;
 
     g.lo = (const unsigned char *)lo;
     g.len = guard_len;
@@ -244,22 +274,33 @@ static int run_guarded(enum guarded_op op, void *dst, const void *src, size_t le
     outer = active_guard;
     if (sigsetjmp(g.recover, 0) != 0) {
         active_guard = outer;
+        if (restore_mask)
+            pthread_sigmask(SIG_SETMASK, &caller_mask, NULL);
         return memmap_fail(MEMMAP_EIO);
     }
     active_guard = &g;
     signal_fence();
     if (op == OP_COPY)
         memcpy(dst, src, len);
+    else if (op == OP_ZERO)
+        memset(dst, 0, len);
     else
         touch_pages((unsigned char *)dst, len, op == OP_TOUCH_WRITE);
     signal_fence();
     active_guard = outer;
+    if (restore_mask)
+        pthread_sigmask(SIG_SETMASK, &caller_mask, NULL);
     return 0;
 }
 
 int memmap_os_guarded_copy(void *dst, const void *src, size_t len, const void *lo, size_t guard_len)
 {
     return run_guarded(OP_COPY, dst, src, len, lo, guard_len);
+}
+
+int memmap_os_guarded_zero(void *dst, size_t len)
+{
+    return run_guarded(OP_ZERO, dst, NULL, len, dst, len);
 }
 
 /* --- Probing ---------------------------------------------------------------- */
@@ -299,14 +340,18 @@ static int probe_by_populating(void *addr, size_t len, int write, int *rc)
 }
 #endif
 
-int memmap_os_probe(memmap_t *m, void *addr, size_t len, int write)
+int memmap_posix_touch(void *addr, size_t len, int write)
 {
 #if defined(MADV_POPULATE_READ) && defined(MADV_POPULATE_WRITE)
     int rc;
     if (!probe_by_populating(addr, len, write, &rc))
         return rc;
 #endif
-    /* The guard covers the whole view: addr is the page start below data. */
-    return run_guarded(write ? OP_TOUCH_WRITE : OP_TOUCH_READ, addr, NULL, len,
-                       m->view, m->view_size);
+    return run_guarded(write ? OP_TOUCH_WRITE : OP_TOUCH_READ, addr, NULL, len, addr, len);
+}
+
+int memmap_os_probe(memmap_t *m, void *addr, size_t len, int write)
+{
+    (void)m;
+    return memmap_posix_touch(addr, len, write);
 }
