@@ -4,13 +4,19 @@
 #define _GNU_SOURCE /* fallocate, O_CLOEXEC on older systems */
 #include "internal.h"
 
+#include "posix/posix.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* internal.h asks for 64-bit file offsets; a 32-bit off_t here would wrap offsets past 4 GiB. */
+typedef char off_t_must_be_64_bits[sizeof(off_t) == 8 ? 1 : -1];
 
 /* shm_open names are "/name": the shared code has checked name is at most 200 bytes. */
 #define SHM_PATH_MAX 256
@@ -28,24 +34,50 @@ static int needs_write_access(unsigned flags)
     return (flags & (MEMMAP_WRITE | MEMMAP_TRUNCATE)) != 0;
 }
 
-int memmap_os_open_path(memmap_t *m, const char *path, unsigned mode)
+static int open_retrying(const char *path, int oflags, unsigned mode)
 {
-    /* O_NONBLOCK: opening a FIFO read-only would otherwise wait for a writer. */
-    int oflags = O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
     int fd;
-
-    oflags |= needs_write_access(m->flags) ? O_RDWR : O_RDONLY;
-    if (m->flags & MEMMAP_CREATE)
-        oflags |= O_CREAT;
-    if (m->flags & MEMMAP_EXCL)
-        oflags |= O_EXCL;
     do
         fd = open(path, oflags, (mode_t)mode);
     while (fd < 0 && errno == EINTR);
+    return fd;
+}
+
+int memmap_os_open_path(memmap_t *m, const char *path, unsigned mode, int *created)
+{
+    /* O_NONBLOCK: opening a FIFO read-only would otherwise wait for a writer. */
+    int oflags = O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (needs_write_access(m->flags) ? O_RDWR : O_RDONLY);
+    int fd = -1;
+
+    *created = 0;
+    if (m->flags & MEMMAP_CREATE) {
+        /* Exclusively first, to know whether a later failure must remove the file. */
+        fd = open_retrying(path, oflags | O_CREAT | O_EXCL, mode);
+        if (fd >= 0)
+            *created = 1;
+        else if (errno != EEXIST || (m->flags & MEMMAP_EXCL))
+            return memmap_os_error(errno);
+    }
+    if (fd < 0)
+        fd = open_retrying(path, oflags, 0);
+    /* Gone in between, or a dangling symbolic link (which O_EXCL never follows):
+     * create it the ordinary way, not knowing whether this call made it. */
+    if (fd < 0 && errno == ENOENT && (m->flags & MEMMAP_CREATE))
+        fd = open_retrying(path, oflags | O_CREAT, mode);
     if (fd < 0)
         return memmap_os_error(errno);
     m->os.fd = fd;
     return 0;
+}
+
+void memmap_os_discard_created(memmap_t *m, const char *path)
+{
+    struct stat ours, named;
+    /* Only while path still names our file: another process may have removed
+     * it and made a new one there since. */
+    if (fstat(m->os.fd, &ours) == 0 && lstat(path, &named) == 0 &&
+        ours.st_dev == named.st_dev && ours.st_ino == named.st_ino)
+        unlink(path);
 }
 
 int memmap_os_adopt_file(memmap_t *m, memmap_file_t file)
@@ -151,34 +183,112 @@ static int check_file_size_limit(uint64_t new_size)
     return 0;
 }
 
-/* Writes one zero byte at pos; returns 0 or an errno value. */
-static int write_zero_byte(int fd, uint64_t pos)
+/*
+ * Size changes that look at the size first (extend with ftruncate, cut) are
+ * serialised among every memmap user of the file, in this process and others,
+ * with an open-file-description lock on one byte far past any real data, where
+ * it cannot meet the program's own locks.  Without such locks (not Linux), or
+ * on a file system that refuses them, the change goes ahead unlocked.
+ */
+#define SIZE_LOCK_BYTE ((off_t)1 << 62)
+
+static void size_lock(int fd, short type)
 {
-    static const char zero = 0;
-    ssize_t n;
-    do
-        n = pwrite(fd, &zero, 1, (off_t)pos);
-    while (n < 0 && errno == EINTR);
-    if (n == 1)
-        return 0;
-    return n < 0 ? errno : EIO;
+#ifdef F_OFD_SETLKW
+    struct flock lock;
+    memset(&lock, 0, sizeof lock);
+    lock.l_type = type;
+    lock.l_whence = SEEK_SET;
+    lock.l_start = SIZE_LOCK_BYTE;
+    lock.l_len = 1;
+    while (fcntl(fd, F_OFD_SETLKW, &lock) != 0 && errno == EINTR)
+        ;
+#else
+    (void)fd;
+    (void)type;
+#endif
 }
 
-/*
- * The fallback where the file system cannot allocate: write a zero byte into
- * every block of the new part.  Everything past the old end reads as zero
- * already, so this changes no data; it only makes the file system find space.
- */
-static int write_zero_blocks(int fd, uint64_t old_size, uint64_t new_size)
+static int file_size_now(int fd, uint64_t *size)
 {
     struct stat st;
-    uint64_t block, pos;
-    int err = 0;
+    if (fstat(fd, &st) != 0)
+        return errno;
+    *size = (uint64_t)st.st_size;
+    return 0;
+}
 
-    block = (fstat(fd, &st) == 0 && st.st_blksize > 0) ? (uint64_t)st.st_blksize : 4096;
-    for (pos = (old_size + block - 1) / block * block; pos < new_size && !err; pos += block)
-        err = write_zero_byte(fd, pos);
-    return err ? err : write_zero_byte(fd, new_size - 1);
+static int truncate_file(int fd, uint64_t size)
+{
+    int err;
+    do
+        err = ftruncate(fd, (off_t)size) == 0 ? 0 : errno;
+    while (err == EINTR);
+    return err;
+}
+
+/* Makes the file at least new_size bytes long, never shorter: another process
+ * may have grown it past new_size since we looked.  Returns 0 or an errno value. */
+static int extend_file(int fd, uint64_t new_size)
+{
+    uint64_t size = 0;
+    int err;
+
+    size_lock(fd, F_WRLCK);
+    err = file_size_now(fd, &size);
+    if (err == 0 && size < new_size)
+        err = truncate_file(fd, new_size);
+    size_lock(fd, F_UNLCK);
+    return err;
+}
+
+/* Cuts the file to new_size unless it is already longer than expected_size:
+ * then someone else grew it since the caller looked, and a cut would destroy
+ * their bytes.  Returns 0, EBUSY or an errno value. */
+static int cut_file(int fd, uint64_t expected_size, uint64_t new_size)
+{
+    uint64_t size = 0;
+    int err;
+
+    size_lock(fd, F_WRLCK);
+    err = file_size_now(fd, &size);
+    if (err == 0)
+        err = size > expected_size ? EBUSY : truncate_file(fd, new_size);
+    size_lock(fd, F_UNLCK);
+    return err;
+}
+
+/* How much of the file the write-fault fallback maps at a time: bounded, so
+ * that growing by more than the free address space (on 32-bit) still works. */
+#define TOUCH_WINDOW ((size_t)64 << 20)
+
+/*
+ * Where the file system cannot allocate (ramfs, ext2, some network file
+ * systems): extend the file, then write-fault every page of the new part
+ * through a temporary shared mapping, which makes the file system find its
+ * blocks.  The write faults store nothing (populate, or an atomic store of
+ * each byte's own value), so bytes another process writes there meanwhile
+ * survive, and a mapping ignores the O_APPEND that would make pwrite append.
+ */
+static int allocate_by_touching(int fd, uint64_t old_size, uint64_t new_size)
+{
+    uint64_t page = memmap_os_page_size(), pos;
+    int err = extend_file(fd, new_size), rc = 0;
+
+    for (pos = old_size / page * page; err == 0 && rc == 0 && pos < new_size; pos += TOUCH_WINDOW) {
+        size_t len = new_size - pos < TOUCH_WINDOW ? (size_t)(new_size - pos) : TOUCH_WINDOW;
+        void *window = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)pos);
+        if (window == MAP_FAILED)
+            return errno;
+        rc = memmap_posix_touch(window, len, 1);
+        munmap(window, len);
+    }
+    if (err != 0 || rc == 0)
+        return err;
+    /* A page that cannot be backed faults: the file system found no space for it. */
+    if (rc == MEMMAP_EIO)
+        return ENOSPC;
+    return memmap_last_os_error() ? memmap_last_os_error() : EIO;
 }
 
 /* Extends the file to new_size with its blocks allocated; returns 0 or an errno value. */
@@ -196,16 +306,7 @@ static int allocate_blocks(int fd, uint64_t old_size, uint64_t new_size)
     err = posix_fallocate(fd, (off_t)old_size, (off_t)(new_size - old_size));
 #endif
     if (err == EOPNOTSUPP || err == ENOSYS || err == EINVAL)
-        err = write_zero_blocks(fd, old_size, new_size);
-    return err;
-}
-
-static int truncate_file(int fd, uint64_t size)
-{
-    int err;
-    do
-        err = ftruncate(fd, (off_t)size) == 0 ? 0 : errno;
-    while (err == EINTR);
+        err = allocate_by_touching(fd, old_size, new_size);
     return err;
 }
 
@@ -213,18 +314,18 @@ int memmap_os_set_file_size(memmap_t *m, uint64_t old_size, uint64_t new_size, i
 {
     int fd = m->os.fd, err, rc;
 
-    if (new_size > old_size && (rc = check_file_size_limit(new_size)) != 0)
-        return rc;
-    if (new_size > old_size && allocate)
-        err = allocate_blocks(fd, old_size, new_size);
-    else
-        err = truncate_file(fd, new_size);
-    if (err != 0) {
-        if (new_size > old_size)
-            truncate_file(fd, old_size); /* a partial allocation must not change the size */
-        return memmap_os_error(err);
+    if (new_size > old_size) {
+        if ((rc = check_file_size_limit(new_size)) != 0)
+            return rc;
+        err = allocate ? allocate_blocks(fd, old_size, new_size) : extend_file(fd, new_size);
+        if (err != 0)
+            cut_file(fd, new_size, old_size); /* a partial allocation must not change the size */
+    } else {
+        err = cut_file(fd, old_size, new_size);
     }
-    return 0;
+    if (err == EBUSY)
+        return memmap_fail_os(MEMMAP_EBUSY, err);
+    return err ? memmap_os_error(err) : 0;
 }
 
 int memmap_os_release(memmap_t *m)

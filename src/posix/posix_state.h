@@ -2,6 +2,9 @@
 #ifndef MEMMAP_POSIX_STATE_H
 #define MEMMAP_POSIX_STATE_H
 
+/* POSIX lets a file be cut while it is mapped (the pages past the end then fault). */
+#define MEMMAP_OS_CUTS_MAPPED_FILES 1
+
 struct memmap_os {
     int fd; /* the file or shm object the map owns; -1 for anonymous memory */
 };
