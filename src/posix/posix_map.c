@@ -111,6 +111,49 @@ static size_t round_to_pages(size_t size)
     return (size + page - 1) / page * page;
 }
 
+/* Maps the pages right after the view if that address is free; never moves
+ * anything.  Whether it did. */
+static int extend_in_place(memmap_t *m, const struct memmap_resize_plan *plan)
+{
+    size_t old_span = round_to_pages(m->view_size), new_span = round_to_pages(plan->new_view_size);
+    unsigned char *want = (unsigned char *)m->view + old_span;
+    void *tail = map_pages(m, want, plan->map_offset + old_span, new_span - old_span, 0);
+
+    if (tail == want)
+        return 1;
+    if (tail != MAP_FAILED)
+        munmap(tail, new_span - old_span);
+    return 0;
+}
+
+/*
+ * Maps the whole new range elsewhere.  Private pages exist nowhere else, so
+ * they are copied over; the caller may have protected some of them, and the
+ * old view is about to go, so it is made readable for the copy if need be.
+ */
+static int move_view(memmap_t *m, const struct memmap_resize_plan *plan)
+{
+    void *view = map_pages(m, NULL, plan->map_offset, plan->new_view_size, 0);
+    size_t old_span = round_to_pages(m->view_size);
+    int rc = 0;
+
+    if (view == MAP_FAILED)
+        return size_error(errno);
+    if (is_private(m) && memmap_os_guarded_copy(view, m->view, m->view_size, m->view, m->view_size) != 0) {
+        mprotect(m->view, old_span, PROT_READ);
+        rc = memmap_os_guarded_copy(view, m->view, m->view_size, m->view, m->view_size);
+        if (rc != 0) {
+            /* Unreadable even so (a COPY map of a truncated file): stay where we are. */
+            mprotect(m->view, old_span, view_protection(m));
+            munmap(view, plan->new_view_size);
+            return rc;
+        }
+    }
+    munmap(m->view, old_span);
+    m->view = view;
+    return 0;
+}
+
 /* ThreadSanitizer does not intercept mremap (google/sanitizers#1099): it keeps
  * the moved pages' access history and reports races on whatever is mapped
  * there next.  TSan builds grow views the portable way instead. */
@@ -121,50 +164,32 @@ static size_t round_to_pages(size_t size)
 #    define MEMMAP_NO_MREMAP 1
 #  endif
 #endif
-#if defined(__linux__) && !defined(MEMMAP_NO_MREMAP)
-/* Moves or extends the view with mremap, which keeps private pages as they are. */
+
+/* Grows the view in place, or moves it when the plan allows; on failure the view is as it was. */
 static int grow_view(memmap_t *m, const struct memmap_resize_plan *plan)
 {
+#if defined(__linux__) && !defined(MEMMAP_NO_MREMAP)
+    /* mremap grows or moves the view in one call and keeps its pages, locks and
+     * protection -- but only while the view is one kernel mapping.  protect,
+     * advise or lock of part of it splits it, and then mremap says EFAULT. */
     void *view = mremap(m->view, m->view_size, plan->new_view_size, plan->may_move ? MREMAP_MAYMOVE : 0);
-    if (view == MAP_FAILED) {
+    if (view != MAP_FAILED) {
+        m->view = view;
+        return 0;
+    }
+    if (errno != EFAULT) {
         /* Without MAYMOVE, ENOMEM means "no room here". */
         if (errno == ENOMEM && !plan->may_move)
             return memmap_fail_os(MEMMAP_EBUSY, ENOMEM);
         return size_error(errno);
     }
-    m->view = view;
-    return 0;
-}
-#else
-/*
- * Without mremap: map the extra pages right after the view if that address is
- * free, else map the whole range elsewhere and carry private pages over.
- */
-static int grow_view(memmap_t *m, const struct memmap_resize_plan *plan)
-{
-    size_t old_span = round_to_pages(m->view_size), new_span = round_to_pages(plan->new_view_size);
-    unsigned char *want = (unsigned char *)m->view + old_span;
-    void *tail, *view;
-
-    if (m->kind == MEMMAP_KIND_ANON && (m->flags & MEMMAP_SHARED))
-        return memmap_fail(MEMMAP_ENOTSUP);
-    tail = map_pages(m, want, plan->map_offset + old_span, new_span - old_span, 0);
-    if (tail == want)
+#endif
+    if (extend_in_place(m, plan))
         return 0;
-    if (tail != MAP_FAILED)
-        munmap(tail, new_span - old_span);
     if (!plan->may_move)
         return memmap_fail(MEMMAP_EBUSY);
-    view = map_pages(m, NULL, plan->map_offset, plan->new_view_size, 0);
-    if (view == MAP_FAILED)
-        return memmap_os_error(errno);
-    if (is_private(m))
-        memcpy(view, m->view, m->view_size);
-    munmap(m->view, m->view_size);
-    m->view = view;
-    return 0;
+    return move_view(m, plan);
 }
-#endif
 
 /* Gives back the pages past new_view_size (which is not 0); never moves the view. */
 static void shrink_view(memmap_t *m, size_t new_view_size)
