@@ -115,16 +115,12 @@ static int plan_file_size(uint64_t file_size, uint64_t offset, size_t *length, u
     if ((uint64_t)*length > UINT64_MAX - offset)
         return memmap_fail(MEMMAP_EINVAL);
     end = offset + *length;
+    /* Past the end of a file this map may not grow: out of range, however far. */
+    if (end > file_size && !may_grow)
+        return memmap_fail(MEMMAP_ERANGE);
     if (end > MAX_FILE_SIZE)
         return memmap_fail(MEMMAP_EFBIG);
-    if (flags & MEMMAP_TRUNCATE)
-        *new_file_size = end;
-    else if (end > file_size && may_grow)
-        *new_file_size = end;
-    else if (end > file_size)
-        return memmap_fail(MEMMAP_ERANGE);
-    else
-        *new_file_size = file_size;
+    *new_file_size = (flags & MEMMAP_TRUNCATE) || end > file_size ? end : file_size;
     return 0;
 }
 
@@ -155,16 +151,29 @@ static int map_open_file(memmap_t *m, uint64_t offset, size_t length, unsigned f
 
     if ((rc = plan_file_size(file_size, offset, &length, flags, may_grow, &new_size)) != 0)
         return rc;
-    if (new_size != file_size) {
-        rc = memmap_os_set_file_size(m, file_size, new_size, !(flags & MEMMAP_SPARSE));
-        if (rc != 0)
+    /*
+     * A failed open must leave the file as it found it.  Growth comes first,
+     * so that a full disk fails before anything is mapped, and is undone if
+     * the map then fails.  A cut cannot be undone, so it comes last, once the
+     * map exists -- except where the OS refuses to cut a mapped file.
+     */
+    if (new_size > file_size || (new_size < file_size && !MEMMAP_OS_CUTS_MAPPED_FILES)) {
+        if ((rc = memmap_os_set_file_size(m, file_size, new_size, !(flags & MEMMAP_SPARSE))) != 0)
             return rc;
         m->size_dirty = 1;
     }
     rc = map_view(m, offset, length, (flags & MEMMAP_POPULATE) != 0);
-    if (rc != 0 && new_size > file_size)
-        memmap_os_set_file_size(m, new_size, file_size, 0); /* the file keeps its old size */
-    return rc;
+    if (rc != 0) {
+        if (new_size > file_size)
+            memmap_os_set_file_size(m, new_size, file_size, 0);
+        return rc;
+    }
+    if (new_size < file_size && MEMMAP_OS_CUTS_MAPPED_FILES) {
+        if ((rc = memmap_os_set_file_size(m, file_size, new_size, 0)) != 0)
+            return rc; /* the caller unmaps the view */
+        m->size_dirty = 1;
+    }
+    return 0;
 }
 
 static const memmap_options default_options = {0, 0, 0};
@@ -172,7 +181,7 @@ static const memmap_options default_options = {0, 0, 0};
 int memmap_open(memmap_t **map, const char *path, unsigned flags, const memmap_options *opt)
 {
     memmap_t *m;
-    int rc;
+    int created = 0, rc;
 
     if (!map)
         return memmap_fail(MEMMAP_EINVAL);
@@ -185,9 +194,16 @@ int memmap_open(memmap_t **map, const char *path, unsigned flags, const memmap_o
         return rc;
     if (!(m = new_map(MEMMAP_KIND_FILE, flags)))
         return memmap_fail(MEMMAP_ENOMEM);
-    rc = memmap_os_open_path(m, path, opt->mode ? opt->mode : 0666u);
+    rc = memmap_os_open_path(m, path, opt->mode ? opt->mode : 0666u, &created);
     if (rc == 0)
         rc = map_open_file(m, opt->offset, opt->length, flags, (flags & MEMMAP_WRITE) != 0);
+    if (rc != 0 && created) {
+        /* A failed create leaves no file behind (the error code stays the first failure's). */
+        int os_code = memmap_last_os_error();
+        memmap_os_unmap(m);
+        memmap_os_discard_created(m, path);
+        memmap_fail_os(rc, os_code);
+    }
     return hand_over(map, m, rc);
 }
 
@@ -418,17 +434,25 @@ static int plan_resize_file(memmap_t *m, size_t new_length, unsigned flags, stru
 }
 
 /*
- * Anonymous memory has no file to read back from: bytes a shrink cut off must
- * read as zero if the map grows again.  Whole pages past the new end are
- * unmapped and come back zeroed; the page holding the new end stays, so its
- * tail is cleared here.
+ * Private anonymous memory has no file to read back from: bytes a shrink cut
+ * off must read as zero if the map grows again.  Whole pages past the new end
+ * are unmapped and come back zeroed; the page holding the new end stays, so
+ * its tail is cleared here, before anything changes.  The caller may have
+ * protected that page: then it cannot be cleared and the shrink is refused.
+ * (Shared anonymous memory is left alone: children still use the cut bytes,
+ * and it can never grow again.)
  */
-static void zero_cut_tail(memmap_t *m, size_t new_length)
+static int clear_cut_tail(memmap_t *m, size_t new_length)
 {
     size_t page = memmap_os_page_size();
     size_t kept = (m->slack + new_length + page - 1) / page * page - m->slack;
     size_t end = kept < m->size ? kept : m->size;
-    memset(m->data + new_length, 0, end - new_length);
+
+    if (m->kind != MEMMAP_KIND_ANON || (m->flags & MEMMAP_SHARED) || new_length == 0 || end <= new_length)
+        return 0;
+    if (memmap_os_guarded_zero(m->data + new_length, end - new_length) != 0)
+        return memmap_fail(MEMMAP_EACCES);
+    return 0;
 }
 
 int memmap_resize(memmap_t *map, size_t new_length, unsigned flags)
@@ -446,8 +470,9 @@ int memmap_resize(memmap_t *map, size_t new_length, unsigned flags)
         return 0;
     if (map->kind == MEMMAP_KIND_ANON && !view_size_fits(map->slack, new_length))
         return memmap_fail(MEMMAP_ENOMEM);
-    /* An empty map's data is a sentinel: giving it pages always moves it. */
-    if (!map->view && new_length > 0 && (flags & MEMMAP_NOMOVE))
+    /* An empty map's data is a sentinel: giving it pages, or taking all its
+     * pages away, always moves it. */
+    if ((flags & MEMMAP_NOMOVE) && (!map->view) != (new_length == 0))
         return memmap_fail(MEMMAP_EBUSY);
 
     plan.map_offset = map->offset - map->slack;
@@ -459,14 +484,14 @@ int memmap_resize(memmap_t *map, size_t new_length, unsigned flags)
         return rc;
     if (!view_size_fits(map->slack, new_length))
         return memmap_fail(MEMMAP_ENOMEM);
+    if (new_length < map->size && (rc = clear_cut_tail(map, new_length)) != 0)
+        return rc;
 
     rc = memmap_os_resize(map, &plan);
     /* The view may have moved even on failure: Windows puts it back elsewhere when its address was taken. */
     map->data = map->view ? (unsigned char *)map->view + map->slack : memmap_empty_data();
     if (rc != 0)
         return rc;
-    if (map->kind == MEMMAP_KIND_ANON && new_length < map->size && new_length > 0)
-        zero_cut_tail(map, new_length);
     map->size = new_length;
     map->view_size = plan.new_view_size;
     if (plan.new_file_size != plan.old_file_size)

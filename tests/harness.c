@@ -1,6 +1,8 @@
 /* The test harness: case registry, runner, temporary directories, child processes. */
 #if !defined(_WIN32)
 #  define _XOPEN_SOURCE 700
+/* Test files past 4 GiB are read and sized here on 32-bit systems too. */
+#  define _FILE_OFFSET_BITS 64
 #endif
 #include "harness.h"
 

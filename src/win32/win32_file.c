@@ -80,13 +80,42 @@ void memmap_os_init(memmap_t *m)
     m->os.mapped_size = 0;
 }
 
-int memmap_os_open_path(memmap_t *m, const char *path, unsigned mode)
+/*
+ * Opens wide for access.  With MEMMAP_CREATE the file is created exclusively
+ * first, so that we know whether a later failure must remove it; that handle
+ * also gets DELETE, which lets memmap_os_discard_created remove exactly this
+ * file.  An existing file is opened without DELETE, which the caller never
+ * asked for and its ACL may deny.
+ */
+static HANDLE open_wide(const wchar_t *wide, unsigned flags, DWORD access, DWORD attributes, int *created)
 {
     /* Another process may still open, rename or delete the file while it is
-     * mapped, as on POSIX. */
+     * mapped, as on POSIX.  No SECURITY_ATTRIBUTES: the handle is not
+     * inherited by child processes. */
     const DWORD share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+    HANDLE h;
+
+    *created = 0;
+    if (flags & MEMMAP_CREATE) {
+        h = CreateFileW(wide, access | DELETE, share, NULL, CREATE_NEW, attributes, NULL);
+        if (h != INVALID_HANDLE_VALUE) {
+            *created = 1;
+            return h;
+        }
+        if ((GetLastError() != ERROR_FILE_EXISTS && GetLastError() != ERROR_ALREADY_EXISTS) || (flags & MEMMAP_EXCL))
+            return h;
+    }
+    h = CreateFileW(wide, access, share, NULL, OPEN_EXISTING, attributes, NULL);
+    /* Removed in between: create it the ordinary way, not knowing whether this call made it. */
+    if (h == INVALID_HANDLE_VALUE && GetLastError() == ERROR_FILE_NOT_FOUND && (flags & MEMMAP_CREATE))
+        h = CreateFileW(wide, access, share, NULL, OPEN_ALWAYS, attributes, NULL);
+    return h;
+}
+
+int memmap_os_open_path(memmap_t *m, const char *path, unsigned mode, int *created)
+{
     unsigned flags = m->flags;
-    DWORD access = GENERIC_READ, disposition, attributes = FILE_ATTRIBUTE_NORMAL, error;
+    DWORD access = GENERIC_READ, attributes = FILE_ATTRIBUTE_NORMAL, error;
     wchar_t *wide;
     HANDLE h;
     int rc;
@@ -95,12 +124,6 @@ int memmap_os_open_path(memmap_t *m, const char *path, unsigned mode)
         access |= GENERIC_WRITE;
     if (flags & MEMMAP_EXEC)
         access |= GENERIC_EXECUTE; /* a PAGE_EXECUTE_* section needs it */
-    if ((flags & MEMMAP_CREATE) && (flags & MEMMAP_EXCL))
-        disposition = CREATE_NEW;
-    else if (flags & MEMMAP_CREATE)
-        disposition = OPEN_ALWAYS;
-    else
-        disposition = OPEN_EXISTING;
     /* The only permission Windows can give a new file is read-only.  Like the
      * C runtime's _open, a mode without the owner's write bit sets it. */
     if (mode != 0 && !(mode & 0200))
@@ -108,8 +131,7 @@ int memmap_os_open_path(memmap_t *m, const char *path, unsigned mode)
 
     if ((rc = wide_path(path, &wide)) != 0)
         return rc;
-    /* No SECURITY_ATTRIBUTES: the handle is not inherited by child processes. */
-    h = CreateFileW(wide, access, share, NULL, disposition, attributes, NULL);
+    h = open_wide(wide, flags, access, attributes, created);
     error = GetLastError();
     if (h == INVALID_HANDLE_VALUE && error == ERROR_ACCESS_DENIED) {
         /* Opening a directory without FILE_FLAG_BACKUP_SEMANTICS is refused as
@@ -125,6 +147,14 @@ int memmap_os_open_path(memmap_t *m, const char *path, unsigned mode)
         return memmap_os_error((int)error);
     m->os.file = h;
     return 0;
+}
+
+void memmap_os_discard_created(memmap_t *m, const char *path)
+{
+    FILE_DISPOSITION_INFO dispose;
+    (void)path; /* the handle names exactly the file this call created, wherever it is now */
+    dispose.DeleteFile = TRUE;
+    (void)SetFileInformationByHandle(m->os.file, FileDispositionInfo, &dispose, sizeof dispose);
 }
 
 /* Whether h was opened with every right in needed.  When the system cannot

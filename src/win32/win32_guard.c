@@ -138,6 +138,25 @@ int memmap_os_guarded_copy(void *dst, const void *src, size_t len, const void *l
     return run_guarded(copy_bytes, &args, lo, guard_len);
 }
 
+struct zero_args {
+    void *dst;
+    size_t len;
+};
+
+static void zero_bytes(void *arg)
+{
+    struct zero_args *a = arg;
+    memset(a->dst, 0, a->len);
+}
+
+int memmap_os_guarded_zero(void *dst, size_t len)
+{
+    struct zero_args args;
+    args.dst = dst;
+    args.len = len;
+    return run_guarded(zero_bytes, &args, dst, len);
+}
+
 struct touch_args {
     volatile unsigned char *start;
     size_t len;

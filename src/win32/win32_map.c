@@ -200,11 +200,11 @@ static int fail_after_growth(memmap_t *m, const struct memmap_resize_plan *plan,
  * beyond the size are simply not handed out. */
 static int resize_within_view(memmap_t *m, const struct memmap_resize_plan *plan)
 {
-    if (m->kind == MEMMAP_KIND_ANON && plan->new_view_size > m->view_size) {
-        /* Memory handed out again after a shrink must read as new zeroed
-         * memory, as on POSIX. */
-        memset((unsigned char *)m->view + m->view_size, 0, plan->new_view_size - m->view_size);
-    }
+    /* Memory handed out again after a shrink must read as new zeroed memory,
+     * as on POSIX.  The caller may have protected it: refuse, never fault. */
+    if (m->kind == MEMMAP_KIND_ANON && plan->new_view_size > m->view_size &&
+        memmap_os_guarded_zero((unsigned char *)m->view + m->view_size, plan->new_view_size - m->view_size) != 0)
+        return memmap_fail(MEMMAP_EACCES);
     m->view_size = plan->new_view_size;
     return 0;
 }

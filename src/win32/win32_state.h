@@ -8,6 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Windows refuses to cut a file while a section of it exists: the cut must
+ * come before the view is made. */
+#define MEMMAP_OS_CUTS_MAPPED_FILES 0
+
 struct memmap_os {
     void *file;            /* HANDLE of the file the map owns; NULL for anonymous and shared memory */
     void *section;         /* HANDLE of the file mapping object behind the view; NULL when none */
