@@ -4,11 +4,12 @@
 #   scripts/stage-c.sh clang      native build with clang
 #   scripts/stage-c.sh asan       AddressSanitizer + UndefinedBehaviorSanitizer (clang)
 #   scripts/stage-c.sh valgrind   every test program under valgrind memcheck
+#   scripts/stage-c.sh musl       native build with musl-gcc (musl libc instead of glibc)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-flavour=${1:?usage: stage-c.sh gcc|clang|asan|valgrind}
+flavour=${1:?usage: stage-c.sh gcc|clang|asan|valgrind|musl}
 options=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
 case "$flavour" in
   gcc)      need_packages cmake gcc pkgconf
@@ -20,6 +21,8 @@ case "$flavour" in
   valgrind) need_packages cmake gcc valgrind
             options+=(-DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Debug
                       "-DMEMMAP_TEST_WRAPPER=valgrind;--quiet;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite,indirect;--trace-children=yes;--vgdb=no") ;;
+  musl)     need_packages cmake musl-tools
+            options+=(-DCMAKE_C_COMPILER=musl-gcc) ;;
   *)        echo "stage-c.sh: unknown flavour $flavour" >&2; exit 2 ;;
 esac
 

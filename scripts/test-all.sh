@@ -7,18 +7,19 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-all_stages=(gcc clang asan valgrind tsan python wine fuzz)
+all_stages=(gcc clang asan valgrind tsan m32 musl python wine fuzz)
 stages=("${@:-${all_stages[@]}}")
 
 # Everything the stages need, in one apt-get run.
 packages=(cmake gcc clang libclang-rt-14-dev valgrind pkgconf python3-dev python3-pytest python3-numpy
-          python3-setuptools python3-pip python3-venv libpython3.11-testsuite make mingw-w64 wine wine64 fonts-wine)
+          python3-setuptools python3-pip python3-venv libpython3.11-testsuite make mingw-w64 wine wine64 fonts-wine
+          gcc-multilib qemu-user-static musl-tools)
 need_packages "${packages[@]}" || { echo "test-all: could not install ${packages[*]}" >&2; exit 1; }
 
 # stage NAME -> the command that runs it
 command_for() {
   case "$1" in
-    gcc|clang|asan|valgrind) echo "scripts/stage-c.sh $1" ;;
+    gcc|clang|asan|valgrind|musl) echo "scripts/stage-c.sh $1" ;;
     *)                       echo "scripts/stage-$1.sh" ;;
   esac
 }

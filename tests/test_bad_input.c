@@ -59,7 +59,8 @@ struct bad_call {
 };
 
 #define KB 1024u
-#define BIG ((size_t)1 << 62)
+/* More than any address space holds: 15/16 of it, on 32-bit systems too. */
+#define BIG (SIZE_MAX - SIZE_MAX / 16)
 #define FLAG_UNKNOWN 0x80000000u
 #define NAME_201 \
     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
@@ -455,8 +456,6 @@ TEST(table_of_bad_calls)
         if (c->posix_only)
             continue;
 #endif
-        if (c->length == BIG && sizeof(size_t) < 8)
-            continue;
         got = call(c);
         ran++;
         if (got != c->want)
