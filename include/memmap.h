@@ -138,9 +138,13 @@ typedef struct memmap_options {
  * - WRITE: when offset+length is past the end of the file, the file is first
  *   grown with its blocks really allocated, so a full disk is MEMMAP_ENOSPC now,
  *   never a SIGBUS later.  MEMMAP_SPARSE grows it without allocating (holes).
- *   If growing fails the file keeps its old size.
+ *   Growth never changes a byte that exists, even with other processes
+ *   writing or growing the same file.
  * - Read-only and COPY maps past the end of the file are MEMMAP_ERANGE.
  * - TRUNCATE (needs WRITE) sets the file's length to offset+length, shorter or longer.
+ * - On failure nothing is left behind: a file this call created is removed
+ *   (while the path still names it), and an existing file keeps its size and
+ *   bytes (on Windows a TRUNCATE that shortens comes before the map and stays).
  * - Regular files only, plus character devices when opt->length is given
  *   (the device decides; /dev/null is MEMMAP_ENODEV).
  * - The file is opened close-on-exec and is closed by memmap_close.
@@ -248,9 +252,13 @@ MEMMAP_API int memmap_unlock(memmap_t *map, size_t offset, size_t length);
  *   Read-only and COPY maps past the end are MEMMAP_ERANGE.
  * - Shrinking never shortens the file unless MEMMAP_TRUNCATE is passed.
  *   Anonymous memory has no file: what a shrink cuts off reads as zero if the
- *   map grows again.
+ *   map grows again; a shrink that would have to clear a page the caller
+ *   protected without WRITE is MEMMAP_EACCES.  (MEMMAP_SHARED anonymous
+ *   memory keeps the cut bytes for the children that still see them.)
  * - The data may move (mremap where it exists).  With MEMMAP_NOMOVE it fails
- *   with MEMMAP_EBUSY rather than move memmap_data().
+ *   with MEMMAP_EBUSY rather than move memmap_data(); a resize to 0 or from 0
+ *   always moves it.
+ * - Protect, advise or lock of part of the map does not stop it.
  * - Growing MEMMAP_SHARED anonymous memory is MEMMAP_ENOTSUP on POSIX: the
  *   children sharing it could not see the new pages.
  * On failure the map is unchanged and still valid, and the file keeps its size.
@@ -264,8 +272,10 @@ MEMMAP_API int memmap_resize(memmap_t *map, size_t new_length, unsigned flags);
  * Copies between buf and [offset, offset+length) of the map, turning a fault
  * (file truncated by another process, I/O error, full disk under a sparse
  * file) into MEMMAP_EIO instead of a SIGBUS or an access violation; the map
- * stays usable.  A range outside the map is MEMMAP_ERANGE.  Thread-safe.
- * Plain pointers from memmap_data() are not protected.
+ * stays usable.  A range outside the map is MEMMAP_ERANGE.  Thread-safe, and
+ * safe in a signal handler and in a thread with any signal mask (POSIX
+ * unblocks SIGBUS and SIGSEGV for the call).  Plain pointers from
+ * memmap_data() are not protected.
  */
 MEMMAP_API int memmap_read(memmap_t *map, size_t offset, void *buf, size_t length);
 MEMMAP_API int memmap_write(memmap_t *map, size_t offset, const void *buf, size_t length);
