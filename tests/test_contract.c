@@ -558,7 +558,7 @@ static void guarded_reads_under_a_timer(const sigset_t *handler_mask)
     action.sa_flags = SA_RESTART;
     REQUIRE(sigaction(SIGALRM, &action, &previous) == 0);
     REQUIRE(setitimer(ITIMER_REAL, &every, NULL) == 0);
-    for (i = 0; i < 20000 && handler_calls < 2000; i++)
+    for (i = 0; i < 5000 && handler_calls < 1000; i++)
         failures += memmap_read(handler_map, page(), &byte, 1) != MEMMAP_EIO;
     setitimer(ITIMER_REAL, &off, NULL);
     sigaction(SIGALRM, &previous, NULL);

@@ -70,6 +70,7 @@ static struct sigaction previous_bus;
 static struct sigaction previous_segv;
 static pthread_once_t install_once = PTHREAD_ONCE_INIT;
 static int install_errno;
+static int installed; /* set (release) once the handler is in place */
 /* SIGBUS and SIGSEGV: what a guarded operation must be able to receive. */
 static sigset_t fault_signals;
 
@@ -196,6 +197,27 @@ static void install_handler(void)
     install_errno = install_one(SIGBUS, &previous_bus);
     if (install_errno == 0)
         install_errno = install_one(SIGSEGV, &previous_segv);
+    if (install_errno == 0)
+        __atomic_store_n(&installed, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Installs the handler on first use; 0 or an errno value.  pthread_once is
+ * not async-signal-safe: a signal handler that made a guarded call while its
+ * own thread was inside the installation would wait for itself forever.  So
+ * the installing thread blocks every signal while it runs; other threads'
+ * handlers just wait for it.
+ */
+static int ensure_handler(void)
+{
+    sigset_t all, saved;
+    if (__atomic_load_n(&installed, __ATOMIC_ACQUIRE))
+        return 0;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &saved);
+    pthread_once(&install_once, install_handler);
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    return install_errno;
 }
 
 /* --- Running code under a guard -------------------------------------------- */
@@ -251,11 +273,10 @@ static int run_guarded(enum guarded_op op, void *dst, const void *src, size_t le
     struct guard g;
     struct guard *outer;
     sigset_t caller_mask;
-    int restore_mask;
+    int restore_mask, install_error = ensure_handler();
 
-    pthread_once(&install_once, install_handler);
-    if (install_errno != 0)
-        return memmap_os_error(install_errno);
+    if (install_error != 0)
+        return memmap_os_error(install_error);
 
     /*
      * A fault while its signal is blocked kills the process, whatever handler
