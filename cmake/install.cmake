@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Installation: the header, the libraries, a CMake package (find_package(memmap)
 # gives memmap::memmap, and memmap::memmap_static when built) and a pkg-config file.
 include(CMakePackageConfigHelpers)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * memmap: portable memory-mapped files, anonymous memory and named shared memory.
  *

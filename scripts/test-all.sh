@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Runs every test suite of memmap, installing what is missing (Debian packages).
 # Usage: scripts/test-all.sh [stage...]    (default: every stage)
 # Prints each suite's own summary, then one line per stage, and exits non-zero

@@ -1,6 +1,15 @@
+# SPDX-License-Identifier: MIT
 # Checks of the build itself: what the shared library exports, and that an
 # installed memmap can be found by another project.  Native builds only: the
 # consumer is built with the same compiler and run here.
+# Every tracked source, script and build file carries the licence line (a git
+# checkout only: the list of tracked files comes from git).
+find_package(Git QUIET)
+if(GIT_EXECUTABLE AND EXISTS ${PROJECT_SOURCE_DIR}/.git)
+  add_test(NAME build.spdx_licence_lines COMMAND ${CMAKE_COMMAND}
+    -DSOURCE_DIR=${PROJECT_SOURCE_DIR} -DGIT=${GIT_EXECUTABLE} -P ${CMAKE_CURRENT_SOURCE_DIR}/check_spdx.cmake)
+endif()
+
 # Windows: a program linked to the DLL, placed beside it, runs (under Wine here).
 if(MINGW AND MEMMAP_BUILD_SHARED)
   add_executable(demo_dll ${PROJECT_SOURCE_DIR}/examples/demo.c)

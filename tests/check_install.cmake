@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Installs the build into a scratch prefix and builds a consumer against it
 # twice: with find_package (shared and static targets) and with pkg-config.
 # Variables: BUILD_DIR, SOURCE_DIR, WORK_DIR, C_COMPILER.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Checks that the shared library exports memmap_* symbols and nothing else.
 # Variables: LIBRARY, NM.
 execute_process(COMMAND ${NM} -D --defined-only ${LIBRARY} OUTPUT_VARIABLE out RESULT_VARIABLE status)

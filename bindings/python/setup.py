@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Builds memmap._memmap from the bindings and the C library's own sources.
 
 The library is compiled into the extension (no shared library to find at run
