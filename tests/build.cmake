@@ -31,6 +31,7 @@ if(MEMMAP_BUILD_STATIC)
   add_test(NAME build.install_and_consume COMMAND ${CMAKE_COMMAND}
     -DBUILD_DIR=${PROJECT_BINARY_DIR} -DSOURCE_DIR=${PROJECT_SOURCE_DIR}
     -DWORK_DIR=${PROJECT_BINARY_DIR}/install-check -DC_COMPILER=${CMAKE_C_COMPILER}
+    -DVERSION=${PROJECT_VERSION}
     -P ${CMAKE_CURRENT_SOURCE_DIR}/check_install.cmake)
   set_tests_properties(build.install_and_consume PROPERTIES TIMEOUT 300)
 endif()
