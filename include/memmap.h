@@ -117,7 +117,7 @@ typedef struct memmap_options {
  * Error codes.  memmap_last_os_error() gives the raw errno/GetLastError value
  * behind the most recent failure in the calling thread.
  */
-#define MEMMAP_OK        0
+#define MEMMAP_OK        0     /* success */
 #define MEMMAP_EINVAL  (-1)  /* invalid argument: NULL pointer, unknown flag, bad name, overflowing range */
 #define MEMMAP_ENOENT  (-2)  /* no such file or shared memory object */
 #define MEMMAP_EEXIST  (-3)  /* MEMMAP_CREATE|MEMMAP_EXCL and it already exists */
