@@ -16,6 +16,17 @@ set(prefix ${WORK_DIR}/prefix)
 file(REMOVE_RECURSE ${WORK_DIR})
 run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
 
+# The manual pages, where man looks (when they were built and man is here).
+find_program(man_program man)
+if(man_program AND EXISTS ${BUILD_DIR}/man/pages/man7/memmap.7)
+  set(ENV{MANPATH} ${prefix}/share/man)
+  run(${man_program} -w memmap_open memmap_unlock memmap)
+  if(NOT last_output MATCHES "share/man/man3/memmap_open\\.3" OR NOT last_output MATCHES "man7/memmap\\.7")
+    message(FATAL_ERROR "man -w found: ${last_output}")
+  endif()
+  unset(ENV{MANPATH})
+endif()
+
 # find_package
 string(REGEX MATCH "^[0-9]+\\.[0-9]+" major_minor "${VERSION}")
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${WORK_DIR}/consumer

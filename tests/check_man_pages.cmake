@@ -3,7 +3,9 @@
 # memmap(7) is missing, or when man(1) warns about a page (the check lintian
 # makes).  The function names are read here with a simpler rule than the
 # generator's, so a declaration the generator misreads shows up.
-# Variables: HEADER, PAGES (the generated man directory), MAN (man(1), may be empty).
+# Every installed program (PROGRAMS: their sources) needs its section 1 page.
+# Variables: HEADER, PAGES (the generated man directory), MAN (man(1), may be
+# empty), PROGRAMS.
 cmake_minimum_required(VERSION 3.16)
 file(STRINGS ${HEADER} declarations REGEX "^MEMMAP_API ")
 set(missing "")
@@ -22,8 +24,16 @@ foreach(line IN LISTS declarations)
     string(APPEND missing "\n  ${name}(3)")
   endif()
 endforeach()
+foreach(source IN LISTS PROGRAMS)
+  get_filename_component(name ${source} NAME_WE)
+  if(EXISTS ${PAGES}/man1/${name}.1)
+    list(APPEND pages ${PAGES}/man1/${name}.1)
+  else()
+    string(APPEND missing "\n  ${name}(1)")
+  endif()
+endforeach()
 if(missing)
-  message(FATAL_ERROR "functions of ${HEADER} with no manual page:${missing}")
+  message(FATAL_ERROR "functions and programs with no manual page:${missing}")
 endif()
 list(LENGTH declarations count)
 
