@@ -10,6 +10,13 @@ if(GIT_EXECUTABLE AND EXISTS ${PROJECT_SOURCE_DIR}/.git)
     -DSOURCE_DIR=${PROJECT_SOURCE_DIR} -DGIT=${GIT_EXECUTABLE} -P ${CMAKE_CURRENT_SOURCE_DIR}/check_spdx.cmake)
 endif()
 
+# The Debian packaging follows the version written in the header.
+if(EXISTS ${PROJECT_SOURCE_DIR}/debian/changelog)
+  add_test(NAME build.debian_changelog_version COMMAND ${CMAKE_COMMAND}
+    -DCHANGELOG=${PROJECT_SOURCE_DIR}/debian/changelog -DVERSION=${PROJECT_VERSION}
+    -P ${CMAKE_CURRENT_SOURCE_DIR}/check_debian_version.cmake)
+endif()
+
 # Windows: a program linked to the DLL, placed beside it, runs (under Wine here).
 if(MINGW AND MEMMAP_BUILD_SHARED)
   add_executable(demo_dll ${PROJECT_SOURCE_DIR}/examples/demo.c)
