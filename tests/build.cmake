@@ -17,6 +17,13 @@ if(EXISTS ${PROJECT_SOURCE_DIR}/debian/changelog)
     -P ${CMAKE_CURRENT_SOURCE_DIR}/check_debian_version.cmake)
 endif()
 
+# CMakePresets.json parses (the presets need CMake 3.21; older ones cannot read the file).
+if(EXISTS ${PROJECT_SOURCE_DIR}/CMakePresets.json AND NOT CMAKE_VERSION VERSION_LESS 3.21)
+  add_test(NAME build.cmake_presets COMMAND ${CMAKE_COMMAND} --list-presets=all
+    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set_tests_properties(build.cmake_presets PROPERTIES PASS_REGULAR_EXPRESSION "\"mingw-w64\"")
+endif()
+
 # Windows: a program linked to the DLL, placed beside it, runs (under Wine here).
 if(MINGW AND MEMMAP_BUILD_SHARED)
   add_executable(demo_dll ${PROJECT_SOURCE_DIR}/examples/demo.c)

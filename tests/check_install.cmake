@@ -32,7 +32,9 @@ string(REGEX MATCH "^[0-9]+\\.[0-9]+" major_minor "${VERSION}")
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${WORK_DIR}/consumer
     -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_C_COMPILER=${C_COMPILER} -DMEMMAP_WANTED=${major_minor})
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/consumer)
-set(ENV{LD_LIBRARY_PATH} ${prefix}/lib:${prefix}/lib64)
+file(GLOB lib_dirs ${prefix}/lib ${prefix}/lib64 ${prefix}/lib/*-*)
+list(JOIN lib_dirs ":" lib_dirs)
+set(ENV{LD_LIBRARY_PATH} "${lib_dirs}")
 foreach(program consumer_shared consumer_static)
   run(${WORK_DIR}/consumer/${program})
   if(NOT last_output MATCHES "installed memmap works")
@@ -41,7 +43,9 @@ foreach(program consumer_shared consumer_static)
 endforeach()
 
 # pkg-config
-file(GLOB pc_dirs ${prefix}/lib*/pkgconfig)
+# lib, lib64 or a multiarch lib/<triplet> (as Debian builds set CMAKE_INSTALL_LIBDIR).
+file(GLOB pc_dirs ${prefix}/lib*/pkgconfig ${prefix}/lib/*/pkgconfig)
+list(JOIN pc_dirs ":" pc_dirs)
 set(ENV{PKG_CONFIG_PATH} "${pc_dirs}")
 run(pkg-config --cflags --libs memmap)
 string(STRIP "${last_output}" flags)
@@ -58,12 +62,14 @@ if(NOT pc_version STREQUAL VERSION)
 endif()
 
 # The version policy: find_package(memmap <wanted>) in a scratch project, by the
-# version file alone (no compiler needed).
+# version file alone (no compiler needed; so no library architecture either:
+# memmap_DIR names the installed package directory).
+file(GLOB config_dir ${prefix}/lib*/cmake/memmap ${prefix}/lib/*/cmake/memmap)
 function(find_package_accepts wanted result_var)
   set(dir ${WORK_DIR}/find-${wanted})
   file(MAKE_DIRECTORY ${dir})
   file(WRITE ${dir}/CMakeLists.txt "cmake_minimum_required(VERSION 3.16)\nproject(probe NONE)\nfind_package(memmap ${wanted} REQUIRED)\n")
-  execute_process(COMMAND ${CMAKE_COMMAND} -S ${dir} -B ${dir}/build -DCMAKE_PREFIX_PATH=${prefix}
+  execute_process(COMMAND ${CMAKE_COMMAND} -S ${dir} -B ${dir}/build -Dmemmap_DIR=${config_dir}
     RESULT_VARIABLE status OUTPUT_QUIET ERROR_QUIET)
   if(status EQUAL 0)
     set(${result_var} TRUE PARENT_SCOPE)
