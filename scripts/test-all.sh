@@ -8,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-all_stages=(gcc clang asan valgrind tsan python wine fuzz)
+all_stages=(gcc clang asan valgrind tsan python wine fuzz debian)
 stages=("${@:-${all_stages[@]}}")
 
 # Everything the stages need, in one apt-get run.
