@@ -64,10 +64,12 @@ fi
 ls "$work"/src/*.deb | sed 's|.*/|   |'
 
 echo "== lintian"
-lintian --info "$work"/src/memmap_"$version"_*.changes 2>&1 |
-  { grep -v "running with root privileges" || true; } | tee "$work/lintian.log"
-if grep -qE '^[EW]: ' "$work/lintian.log"; then
-  echo "stage-debian: lintian reports errors or warnings"
+status=0
+lintian --info --fail-on error,warning "$work"/src/memmap_"$version"_*.changes > "$work/lintian.log" 2>&1 ||
+  status=$?
+grep -v "running with root privileges" "$work/lintian.log" || true
+if [ "$status" != 0 ] || grep -qE '^[EW]: ' "$work/lintian.log"; then
+  echo "stage-debian: lintian failed (exit $status) or reports errors or warnings"
   exit 1
 fi
 echo "   no errors, no warnings ($(grep -c '^I: ' "$work/lintian.log" || true) info tags)"
