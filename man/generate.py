@@ -104,9 +104,9 @@ def read_header(path):
                 # Its own comment, else the one above its block ("Hints for memmap_advise.").
                 comment = comment_lines(define.group(3))[0] if define.group(3) else last_comment[0]
                 macros.append((define.group(1), define.group(2).strip("()"), comment.rstrip(".")))
-            if not re.match(r"\s*\*", chunk):  # not inside a comment we already read
-                pending = None
-                previous_was_declaration = False
+            # Any other line (a #define, a typedef) ends what a pending comment documents.
+            pending = None
+            previous_was_declaration = False
         else:
             previous_was_declaration = False
     version = ".".join(
