@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The benchmark harness shared by the cases in the bench_*.c files.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The Python half of the memmap benchmarks.
 
 usage: bench.py [--size 1G] [--reps N] [--open-iterations N] [--dir DIR] [--tsv FILE] [--wall-clock]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The fixed cost of a map: open, map, touch one byte, unmap and close a 4 KiB
  * file, through memmap and through the raw open/fstat/mmap/munmap/close

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Reading a cached file: the memory-bandwidth ceiling, a sequential scan and
  * random 4 KiB reads.  Every repetition opens, maps, reads and closes, as a

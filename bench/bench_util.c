@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The harness: interleaved repetitions, medians, the report, and data files. */
 #define _GNU_SOURCE
 #include "bench.h"

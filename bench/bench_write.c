@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Writing: producing a file by appending records, durable at the end, and the
  * cost of making a few scattered changes durable.  These reach the disk, so

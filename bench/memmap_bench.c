@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * memmap_bench: memmap against the raw system calls it wraps.
  *

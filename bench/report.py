@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Turns the benchmark's result rows into bench/results/results.md and a chart.
 
 usage: report.py --out DIR [--command CMD] [--note TEXT] RESULTS.tsv...

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Builds and runs the whole benchmark suite, then writes bench/results/results.md
 # and bench/results/chart.png.
 #

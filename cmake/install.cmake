@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Installation: the header, the libraries, a CMake package (find_package(memmap)
 # gives memmap::memmap, and memmap::memmap_static when built) and a pkg-config file.
 include(CMakePackageConfigHelpers)
@@ -15,8 +16,15 @@ install(EXPORT memmapTargets NAMESPACE memmap:: DESTINATION ${MEMMAP_CMAKE_DIR})
 
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/memmapConfig.cmake.in
   ${PROJECT_BINARY_DIR}/memmapConfig.cmake INSTALL_DESTINATION ${MEMMAP_CMAKE_DIR})
+# The same rule as the soname: while the major version is 0, only the same
+# minor version is compatible (find_package(memmap 0.1) must not take 0.0.5 or 0.2).
+if(PROJECT_VERSION_MAJOR EQUAL 0)
+  set(memmap_compatibility SameMinorVersion)
+else()
+  set(memmap_compatibility SameMajorVersion)
+endif()
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/memmapConfigVersion.cmake
-  COMPATIBILITY SameMajorVersion)
+  COMPATIBILITY ${memmap_compatibility})
 install(FILES ${PROJECT_BINARY_DIR}/memmapConfig.cmake ${PROJECT_BINARY_DIR}/memmapConfigVersion.cmake
   DESTINATION ${MEMMAP_CMAKE_DIR})
 

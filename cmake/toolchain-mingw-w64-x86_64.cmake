@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Cross-compiling for 64-bit Windows with Debian's mingw-w64 (x86_64-w64-mingw32).
 #   cmake -S . -B build-wine -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-mingw-w64-x86_64.cmake
 # Test programs run under Wine through CMAKE_CROSSCOMPILING_EMULATOR.

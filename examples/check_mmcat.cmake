@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Runs mmcat on INPUT (through EMULATOR when cross-compiling) and checks it
 # exits 0 and prints exactly the file.
 execute_process(COMMAND ${EMULATOR} ${PROGRAM} ${INPUT} ${INPUT}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * demo: what memmap does that raw mmap makes hard, in one run.
  *   1. maps a range at an unaligned offset of a file;

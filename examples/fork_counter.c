@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fork_counter: parent and child increment one counter in turn, in shared
  * anonymous memory: the classic /dev/zero or MAP_ANONYMOUS demo, through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * grow_ints: writes the integers 0..N-1 to a file through a map that grows as
  * it fills (doubling), then trims the file to its exact size and syncs.  No

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mmcat: cat through a mapping.  Each file is mapped read-only with
  * sequential advice and copied out with memmap_read, so a file that another

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * shm_talk: two unrelated processes talk through named shared memory.
  * Run without arguments, it creates an object, writes a question, starts a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target: random sequences of API calls on a temporary file, a
  * shared memory object and anonymous memory, checked against a model.

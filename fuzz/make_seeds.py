@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Writes the hand-made seeds of fuzz/corpus: short call sequences that reach
 the interesting states at once (a file shrunk under its maps, a COPY map, a
 protected page, shared memory grown and truncated).  The byte layout is the

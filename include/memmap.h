@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * memmap: portable memory-mapped files, anonymous memory and named shared memory.
  *
@@ -50,6 +51,13 @@
 extern "C" {
 #endif
 
+/*
+ * The version of this header.  These three lines are the project's only record
+ * of its version: CMake, the Python package and the Debian packaging read them.
+ * While MAJOR is 0, each MINOR release may change the ABI: the shared library's
+ * soname carries MAJOR.MINOR (libmemmap.so.0.1), and find_package(memmap X.Y)
+ * accepts only the same MAJOR.MINOR.
+ */
 #define MEMMAP_VERSION_MAJOR 0
 #define MEMMAP_VERSION_MINOR 1
 #define MEMMAP_VERSION_PATCH 0
@@ -109,7 +117,7 @@ typedef struct memmap_options {
  * Error codes.  memmap_last_os_error() gives the raw errno/GetLastError value
  * behind the most recent failure in the calling thread.
  */
-#define MEMMAP_OK        0
+#define MEMMAP_OK        0     /* success */
 #define MEMMAP_EINVAL  (-1)  /* invalid argument: NULL pointer, unknown flag, bad name, overflowing range */
 #define MEMMAP_ENOENT  (-2)  /* no such file or shared memory object */
 #define MEMMAP_EEXIST  (-3)  /* MEMMAP_CREATE|MEMMAP_EXCL and it already exists */
@@ -303,6 +311,16 @@ MEMMAP_API const char *memmap_strerror(int code);
 MEMMAP_API const char *memmap_errname(int code);
 /* The raw errno or GetLastError() of the last failed OS call in this thread, 0 if the last failure had none. */
 MEMMAP_API int memmap_last_os_error(void);
+
+/* --- Version ------------------------------------------------------------- */
+
+/*
+ * The version of the library running, "MAJOR.MINOR.PATCH" (such as "0.1.0");
+ * never NULL, a static string.  It can differ from the MEMMAP_VERSION_* macros
+ * of the header a program was compiled with when the shared library was
+ * replaced: a program that needs a feature of a later release checks it here.
+ */
+MEMMAP_API const char *memmap_version(void);
 
 #ifdef __cplusplus
 }

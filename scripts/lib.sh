@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by the stage scripts.
 
 # need_packages PKG...: installs the Debian packages that are missing (apt-get update once per run).

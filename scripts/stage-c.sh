@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds the C library, tests and examples in one flavour and runs the CTest suite.
 #   scripts/stage-c.sh gcc        native build with gcc (also checks install + symbols)
 #   scripts/stage-c.sh clang      native build with clang

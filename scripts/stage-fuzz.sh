@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Fuzzing stage: builds the libFuzzer target with clang, AddressSanitizer and
 # UndefinedBehaviorSanitizer, replays the committed corpus (fuzz/corpus) as a
 # CTest test, then fuzzes for a bounded time (MEMMAP_FUZZ_SECONDS, default 60).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Stage "m32": the library and the whole C suite built for i386 with gcc -m32
 # (-Werror as everywhere), then run.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # CI stage: the Python bindings.
 #
 # Installs what it needs (Debian packages only, when missing), builds the

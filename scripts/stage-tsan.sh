@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # ThreadSanitizer stage: builds everything with clang and -fsanitize=thread in
 # build-tsan and runs the test cases labelled `threads`; any report fails them.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Stage "wine": cross-builds memmap for 64-bit Windows with mingw-w64 and runs
 # the whole CTest suite, examples included, under Wine.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Runs every test suite of memmap, installing what is missing (Debian packages).
 # Usage: scripts/test-all.sh [stage...]    (default: every stage)
 # Prints each suite's own summary, then one line per stage, and exits non-zero
@@ -7,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-all_stages=(gcc clang asan valgrind tsan m32 musl python wine fuzz)
+all_stages=(gcc clang asan valgrind tsan m32 musl python wine fuzz debian)
 stages=("${@:-${all_stages[@]}}")
 
 # Everything the stages need, in one apt-get run.

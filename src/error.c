@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Error codes: names, messages, and the per-thread last OS error. */
 #include "internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Guarded access: argument checks for memmap_read, memmap_write and memmap_probe.
  * The fault handling itself is the backend's (memmap_os_guarded_copy). */
 #include "internal.h"

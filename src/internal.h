@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The seam between the platform-independent part of memmap (the .c files in src/) and the
  * backends (src/posix, src/win32).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The platform-independent part of memmap: argument checks, the arithmetic of
  * ranges and slack, and the decision of when a file must grow.  Everything

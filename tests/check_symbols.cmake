@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Checks that the shared library exports memmap_* symbols and nothing else and,
 # in 32-bit builds, that it calls only the 64-bit-offset forms of the file
 # functions (mmap64, not mmap: offsets past 4 GiB must not wrap).

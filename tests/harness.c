@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The test harness: case registry, runner, temporary directories, child processes. */
 #if !defined(_WIN32)
 #  define _XOPEN_SOURCE 700

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A small test harness.  Each test program holds cases declared with TEST(name);
  * CMake registers every case as its own CTest test, run as `program name`.

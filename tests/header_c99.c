@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Compiled with -std=c99 -pedantic-errors: the public header must be plain C99. */
 #include "memmap.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Bad input: a table of calls that must fail, across every function of the
  * API, each with the code the header documents for it.  A failing call must

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Several processes on one named shared memory object: atomic operations on
  * the mapped memory are exactly as atomic as on ordinary memory, and every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // labels: threads
 /*
  * Threads creating, resizing and closing distinct maps at the same time share

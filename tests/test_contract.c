@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The contract, kept where an outside tester broke it: 64-bit offsets on
  * 32-bit systems, guarded calls in every signal state, shrinking protected or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Durability: what memmap_sync reported as written is in the file, even when
  * the writer dies at once; and a durable sync really writes the pages back

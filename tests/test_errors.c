@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Error codes: stable values, names, messages, and the last OS error. */
 #include "harness.h"
 

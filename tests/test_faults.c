@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Faults from outside the process: another process truncating the mapped
  * file, and a full disk or a file size limit when a file must grow.  Each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Guarded access: memmap_read, memmap_write and memmap_probe turn a fault in
  * the map into MEMMAP_EIO and leave the map usable, and only faults inside the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Helpers shared by the reliability tests (test_guard*, test_faults, test_limits,
  * test_durability, test_concurrency*, test_bad_input, test_security).

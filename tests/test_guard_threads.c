@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // labels: threads
 /*
  * Guarded access from many threads at once: each thread's faults are its own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Resource limits: running out of file descriptors, address space or
  * lockable memory gives a documented code, leaves earlier maps working, and

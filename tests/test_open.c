@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Opening files: access modes, creation, truncation, adopting a caller's file, file types. */
 #include "harness.h"
 

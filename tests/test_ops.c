@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Operations on part of a map: sync, protect, advise, lock. */
 #include "harness.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Offsets of any alignment, empty maps, and files too short for the range. */
 #include "harness.h"
 

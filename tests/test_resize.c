@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* memmap_resize: growing, shrinking, keeping contents, NOMOVE, TRUNCATE, and failures that change nothing. */
 #ifdef __linux__
 #  define _GNU_SOURCE /* MAP_FIXED_NOREPLACE */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Security defaults: the library's descriptors do not leak into programs the
  * process executes, shared memory is private to its owner, exclusive creation

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Anonymous memory, sharing across fork, and named shared memory between unrelated processes. */
 #include "harness.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The Windows form of synced_data_survives_sigkill: the writer ends itself
  * with TerminateProcess, Windows' uncatchable kill, in the middle of writes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Windows forms of the POSIX-only file tests (descriptor access, FIFOs and
  * devices, permissions, close-on-exec, allocation, truncation by another

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Windows forms of the POSIX-only guard tests: the library's vectored
  * exception handler takes only faults inside a guarded range, so every other

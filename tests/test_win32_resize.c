@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Resizing on Windows, where a view cannot be extended: the library maps a
  * larger view at the same address when the address space after the view is

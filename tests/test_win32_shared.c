@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Windows forms of the POSIX-only sharing tests: a child started with
  * CreateProcess opens named memory where POSIX forks; anonymous memory has no

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Builds memmap._memmap from the bindings and the C library's own sources.
 
 The library is compiled into the extension (no shared library to find at run
@@ -6,6 +7,7 @@ package lives in; pip builds in place (pip >= 21.3), so
 ``pip install --no-build-isolation ./bindings/python`` sees them.
 """
 import os
+import re
 import sys
 
 from setuptools import Extension, setup
@@ -26,6 +28,19 @@ def library_sources():
     files += sorted("../../src/%s/%s" % (backend, name) for name in os.listdir(backend_dir)
                     if name.endswith(".c"))
     return files
+
+
+def header_version():
+    """The project's version, written once: the MEMMAP_VERSION_* macros of the header."""
+    parts = {}
+    with open(os.path.join(ROOT, "include", "memmap.h"), encoding="utf-8") as header:
+        for line in header:
+            match = re.match(r"#define MEMMAP_VERSION_(MAJOR|MINOR|PATCH) +([0-9]+)$", line.strip())
+            if match:
+                parts[match.group(1)] = match.group(2)
+    if len(parts) != 3:
+        sys.exit("memmap: no MEMMAP_VERSION_MAJOR/MINOR/PATCH in include/memmap.h")
+    return "%s.%s.%s" % (parts["MAJOR"], parts["MINOR"], parts["PATCH"])
 
 
 def bindings_sources():
@@ -53,6 +68,7 @@ else:
         libraries = ["rt", "pthread"]
 
 setup(
+    version=header_version(),
     ext_modules=[
         Extension(
             "memmap._memmap",

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the POSIX backend's files share with each other and nobody else. */
 #ifndef MEMMAP_POSIX_H
 #define MEMMAP_POSIX_H

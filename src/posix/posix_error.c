@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* errno to MEMMAP_E* translation. */
 #include "internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * POSIX files and shared memory objects: opening, inspecting and sizing them.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * POSIX guarded access: copies and probes that survive a fault.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * POSIX views: mmap, munmap, mremap, msync, mprotect, madvise, mlock.
  */

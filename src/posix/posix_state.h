@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The POSIX backend's part of struct memmap. */
 #ifndef MEMMAP_POSIX_STATE_H
 #define MEMMAP_POSIX_STATE_H

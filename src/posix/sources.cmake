@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The POSIX backend: one file per job.
 set(MEMMAP_BACKEND_SOURCES
   src/posix/posix_error.c

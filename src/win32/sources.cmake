@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The Windows backend: one file per job.
 set(MEMMAP_BACKEND_SOURCES
   src/win32/win32_error.c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the Windows backend's files share; only the files of src/win32 include it. */
 #ifndef MEMMAP_WIN32_H
 #define MEMMAP_WIN32_H

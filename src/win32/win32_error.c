@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Translation of GetLastError() values into MEMMAP_E* codes. */
 #include "win32.h"
 

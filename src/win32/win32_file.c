@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Files: opening by path or adopting a caller's handle, size and type, growth
  * with real allocation, and closing. */
 #include "win32.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Guarded copies and probes: a fault in the guarded range becomes MEMMAP_EIO.
  *
  * mingw-w64 gcc has no __try, so a vectored exception handler does the work.

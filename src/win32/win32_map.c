@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Sections and views: mapping, unmapping and resizing a map.
  *
  * A file or anonymous map owns one section sized to cover exactly the view

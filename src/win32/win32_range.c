@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Operations on a range of a view: sync, protection, advice and locking. */
 #include "win32.h"
 

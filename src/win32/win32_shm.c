@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Named shared memory: pagefile-backed sections named "Local\memmap-<name>".
  *
  * Such a section lives as long as a handle to it is open anywhere, so there is

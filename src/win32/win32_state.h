@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The Windows backend's part of struct memmap.
  *
  * Handles are kept as void * so that internal.h, which every source includes,

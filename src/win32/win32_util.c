@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Small helpers shared by the Windows backend: string conversion, protection
  * flags and run-time lookups of optional system functions. */
 #include "win32.h"

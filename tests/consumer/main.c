@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Uses an installed memmap: maps anonymous memory, writes, reads back. */
 #include <memmap.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """memmap: memory-mapped files, anonymous memory and named shared memory.
 
 Quick start::

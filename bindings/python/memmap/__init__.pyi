@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Type stubs for memmap: memory-mapped files, anonymous memory, named shared memory."""
 import os
 import sys

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Every byte the bindings copy out of or into a map goes through memmap_read
  * and memmap_write: they turn the fault of a page that cannot be read (the

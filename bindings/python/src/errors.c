@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* MEMMAP_E* codes to Python exceptions. */
 #include "bindings.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * memmap.Map: one mapping, as returned by open(), open_fd(), anonymous() and
  * shared_memory().

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * memmap.mmap: a drop-in for the standard library's mmap.mmap (Python 3.11),
  * on top of the memmap library.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The memmap._memmap module: the functions that create maps, constants, initialisation. */
 #include "bindings.h"
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Shared fixtures for the memmap Python test suite.
 
 Run it against a build tree with PYTHONPATH=<build>/bindings/python, or against

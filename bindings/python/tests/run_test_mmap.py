@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Runs CPython's own test.test_mmap against the standard mmap and against memmap.
 
     python3 run_test_mmap.py            # compare; exit 1 on any regression

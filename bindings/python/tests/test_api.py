@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The public surface: every name is documented and has a type stub."""
 import ast
 import os

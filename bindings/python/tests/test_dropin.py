@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """memmap.mmap against the standard library's mmap.mmap, side by side.
 
 CPython's own test_mmap is run against memmap.mmap by run_test_mmap.py; these

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Library error codes that need a special setting to appear, each as its OSError."""
 import errno
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Guarded copies: a file truncated under a map raises OSError instead of killing the process."""
 import errno
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The Map object: properties, indexing, slicing, read_at/write_at, range operations, resize, close."""
 import errno
 import gc

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Random operation sequences checked against a model (fixed seeds: reproducible).
 
 memmap.Map against a bytearray, and memmap.mmap against the standard mmap.mmap,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """numpy sees the mapped memory itself: writes through either side show in the other."""
 import pytest
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """memmap.open and memmap.open_fd: every mode, offsets, lengths, growth, empty files, errors."""
 import errno
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Anonymous memory and named shared memory, within and across processes."""
 import errno
 import multiprocessing

@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: MIT
+# Fails when a tracked source, script or build file lacks the licence line
+# "SPDX-License-Identifier: MIT" in its first two lines (the second only after
+# a #! line).  Data (the fuzz corpus, results, images), prose (Markdown) and
+# formats with no comment syntax (JSON, debian/changelog) are not checked.
+# Variables: SOURCE_DIR, GIT.
+cmake_minimum_required(VERSION 3.16)
+execute_process(COMMAND ${GIT} -C ${SOURCE_DIR} ls-files
+  OUTPUT_VARIABLE out RESULT_VARIABLE status ERROR_VARIABLE err)
+if(NOT status EQUAL 0)
+  message(FATAL_ERROR "git ls-files failed: ${err}")
+endif()
+string(REPLACE "\n" ";" files "${out}")
+
+set(missing "")
+set(checked 0)
+foreach(file IN LISTS files)
+  if(file STREQUAL "" OR file MATCHES "^fuzz/corpus/")
+    continue()
+  endif()
+  set(path ${SOURCE_DIR}/${file})
+  if(NOT EXISTS ${path} OR IS_DIRECTORY ${path})  # deleted but not yet committed, or a submodule
+    continue()
+  endif()
+  file(STRINGS ${path} head LIMIT_COUNT 2)
+  set(first_line "")
+  if(head)
+    list(GET head 0 first_line)
+  endif()
+  set(is_script FALSE)
+  if(first_line MATCHES "^#!")
+    set(is_script TRUE)
+  endif()
+  if(NOT is_script AND NOT file MATCHES "(\\.(c|h|cmake|in|py|pyi|toml|sh)|/CMakeLists\\.txt|^CMakeLists\\.txt)$")
+    continue()
+  endif()
+  math(EXPR checked "${checked} + 1")
+  set(licence_line "${first_line}")
+  if(is_script)
+    list(LENGTH head lines)
+    set(licence_line "")
+    if(lines GREATER 1)
+      list(GET head 1 licence_line)
+    endif()
+  endif()
+  if(NOT licence_line MATCHES "SPDX-License-Identifier: MIT")
+    string(APPEND missing "\n  ${file}")
+  endif()
+endforeach()
+
+if(missing)
+  message(FATAL_ERROR "no SPDX-License-Identifier: MIT line at the top of:${missing}")
+endif()
+if(checked LESS 50)
+  message(FATAL_ERROR "only ${checked} files checked: is ${SOURCE_DIR} the repository?")
+endif()
+message(STATUS "${checked} tracked files carry the SPDX-License-Identifier: MIT line")
