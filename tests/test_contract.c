@@ -32,10 +32,6 @@
 #  include <sys/wait.h>
 #  include <unistd.h>
 #endif
-#ifdef __linux__
-#  include <sched.h>
-#  include <sys/mount.h>
-#endif
 
 static size_t page(void) { return memmap_page_size(); }
 
@@ -338,20 +334,6 @@ TEST(failed_create_under_file_size_limit_leaves_no_file)
 #endif
 
 #ifdef __linux__
-/* Makes dir a fresh file system of type (with options) in a mount namespace of
- * this process's own, so that the mount dies with the process. */
-static const char *mount_private(const char *dir, const char *type, const char *options, unsigned long flags)
-{
-    if (unshare(CLONE_NEWNS) != 0)
-        return "unshare(CLONE_NEWNS) failed: not privileged";
-    /* The kernel ignores source and type here; valgrind wants them readable. */
-    if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0)
-        return "cannot make the mount namespace private";
-    if (mount("memmap-test", dir, type, flags, options) != 0)
-        return "mounting the file system failed";
-    return NULL;
-}
-
 #define NOEXEC_FILE_SIZE 100000
 
 /* argv: a directory to mount a noexec tmpfs on. */

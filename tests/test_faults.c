@@ -28,10 +28,6 @@
 #  include <sys/wait.h>
 #  include <unistd.h>
 #endif
-#ifdef __linux__
-#  include <sched.h>
-#  include <sys/mount.h>
-#endif
 
 #define PAGES 8
 #define ROUNDS 1000
@@ -357,15 +353,8 @@ static void check_sparse_writes_on_full_disk(const char *dir, size_t room)
 static const char *mount_small_tmpfs(const char *dir, size_t size)
 {
     char options[64];
-    if (unshare(CLONE_NEWNS) != 0)
-        return "unshare(CLONE_NEWNS) failed: not privileged";
-    /* The kernel ignores source and type here; valgrind wants them readable. */
-    if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0)
-        return "cannot make the mount namespace private";
     snprintf(options, sizeof options, "size=%zu,mode=0700", size);
-    if (mount("memmap-test", dir, "tmpfs", 0, options) != 0)
-        return "mounting a tmpfs failed";
-    return NULL;
+    return mount_private(dir, "tmpfs", options, 0);
 }
 #endif
 

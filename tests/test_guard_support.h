@@ -51,4 +51,26 @@ static inline void run_setup_child(const char *child, const char *skip_reason)
 }
 #endif
 
+#ifdef __linux__
+#  include <sched.h>
+#  include <sys/mount.h>
+/*
+ * Mounts a fresh file system of type (with options and mount flags) on dir,
+ * in a mount namespace of this process's own, so that the mount dies with it.
+ * NULL, or why it could not.  Needs _GNU_SOURCE (unshare).
+ */
+static inline const char *mount_private(const char *dir, const char *type, const char *options,
+                                        unsigned long flags)
+{
+    if (unshare(CLONE_NEWNS) != 0)
+        return "unshare(CLONE_NEWNS) failed: not privileged";
+    /* The kernel ignores source and type here; valgrind wants them readable. */
+    if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0)
+        return "cannot make the mount namespace private";
+    if (mount("memmap-test", dir, type, flags, options) != 0)
+        return "mounting the file system failed";
+    return NULL;
+}
+#endif
+
 #endif
