@@ -68,6 +68,11 @@ void test_skip(const char *fmt, ...);
     } while (0)
 #define SKIP(...) test_skip(__VA_ARGS__)
 
+/* A length no address space holds: half of it with 64-bit pointers (valgrind
+ * mishandles mremap lengths closer to SIZE_MAX), 15/16 of it with 32-bit ones
+ * (where half of it can be free). */
+#define TEST_LENGTH_PAST_ADDRESS_SPACE (sizeof(size_t) >= 8 ? SIZE_MAX / 2 : SIZE_MAX - SIZE_MAX / 16)
+
 /* A path in this case's own temporary directory (removed when the case ends). */
 const char *test_path(const char *name);
 /* The case's temporary directory. */

@@ -60,8 +60,7 @@ struct bad_call {
 };
 
 #define KB 1024u
-/* More than any address space holds: 15/16 of it, on 32-bit systems too. */
-#define BIG (SIZE_MAX - SIZE_MAX / 16)
+#define BIG TEST_LENGTH_PAST_ADDRESS_SPACE
 #define FLAG_UNKNOWN 0x80000000u
 #define NAME_201 \
     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \

@@ -238,5 +238,5 @@ TEST(huge_anonymous_length_is_enomem)
     memmap_t *m;
     CHECK_CODE(memmap_anon(&m, SIZE_MAX - 100, 0), MEMMAP_ENOMEM);
     CHECK(m == NULL);
-    CHECK_CODE(memmap_anon(&m, SIZE_MAX - SIZE_MAX / 16, 0), MEMMAP_ENOMEM);
+    CHECK_CODE(memmap_anon(&m, TEST_LENGTH_PAST_ADDRESS_SPACE, 0), MEMMAP_ENOMEM);
 }

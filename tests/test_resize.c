@@ -233,7 +233,7 @@ TEST(bad_resize_arguments)
     memmap_close(m);
     REQUIRE_OK(memmap_anon(&m, 100, 0));
     CHECK_CODE(memmap_resize(m, SIZE_MAX, 0), MEMMAP_ENOMEM);
-    CHECK_CODE(memmap_resize(m, SIZE_MAX - SIZE_MAX / 16, 0), MEMMAP_ENOMEM);
+    CHECK_CODE(memmap_resize(m, TEST_LENGTH_PAST_ADDRESS_SPACE, 0), MEMMAP_ENOMEM);
     CHECK_EQ_U(memmap_size(m), 100);
     memmap_close(m);
 }

@@ -172,17 +172,14 @@ static int grow_view(memmap_t *m, const struct memmap_resize_plan *plan)
 #if defined(__linux__) && !defined(MEMMAP_NO_MREMAP)
     /* mremap grows or moves the view in one call and keeps its pages, locks and
      * protection -- but only while the view is one kernel mapping.  protect,
-     * advise or lock of part of it splits it, and then mremap says EFAULT. */
+     * advise or lock of part of it splits it, and then mremap says EFAULT
+     * (valgrind's says EINVAL).  On any failure the portable path below gets
+     * its turn: it works on a split view, and where there really is no room
+     * it fails just as mremap did. */
     void *view = mremap(m->view, m->view_size, plan->new_view_size, plan->may_move ? MREMAP_MAYMOVE : 0);
     if (view != MAP_FAILED) {
         m->view = view;
         return 0;
-    }
-    if (errno != EFAULT) {
-        /* Without MAYMOVE, ENOMEM means "no room here". */
-        if (errno == ENOMEM && !plan->may_move)
-            return memmap_fail_os(MEMMAP_EBUSY, ENOMEM);
-        return size_error(errno);
     }
 #endif
     if (extend_in_place(m, plan))

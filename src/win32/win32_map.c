@@ -201,8 +201,20 @@ static int fail_after_growth(memmap_t *m, const struct memmap_resize_plan *plan,
  * beyond the size are simply not handed out. */
 static int resize_within_view(memmap_t *m, const struct memmap_resize_plan *plan)
 {
+    size_t page = memmap_os_page_size(), fresh = (m->view_size + page - 1) / page * page;
+
+    /* Whole pages past the old end come back with the map's own access, as new
+     * pages do on POSIX, whatever the caller made of them before the shrink. */
+    if (plan->new_view_size > fresh) {
+        unsigned access = MEMMAP_READ | (m->flags & MEMMAP_EXEC) |
+                          ((m->flags & (MEMMAP_WRITE | MEMMAP_COPY)) ? MEMMAP_WRITE : 0);
+        int rc = memmap_os_protect(m, (unsigned char *)m->view + fresh, plan->new_view_size - fresh, access);
+        if (rc != 0)
+            return rc;
+    }
     /* Memory handed out again after a shrink must read as new zeroed memory,
-     * as on POSIX.  The caller may have protected it: refuse, never fault. */
+     * as on POSIX.  The caller may have protected its last kept page: refuse,
+     * never fault. */
     if (m->kind == MEMMAP_KIND_ANON && plan->new_view_size > m->view_size &&
         memmap_os_guarded_zero((unsigned char *)m->view + m->view_size, plan->new_view_size - m->view_size) != 0)
         return memmap_fail(MEMMAP_EACCES);
