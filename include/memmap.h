@@ -278,6 +278,16 @@ MEMMAP_API int memmap_write(memmap_t *map, size_t offset, const void *buf, size_
  */
 MEMMAP_API int memmap_probe(memmap_t *map, size_t offset, size_t length, unsigned access);
 
+/* --- For bindings --------------------------------------------------------- */
+
+/*
+ * The current size in bytes of what backs map: the file (which another
+ * process may have changed since the map was made, so it can differ from
+ * memmap_size), or the shared memory object.  For anonymous memory it is the
+ * mapped length, and for a character device 0.  Thread-safe.
+ */
+MEMMAP_API int memmap_file_size(memmap_t *map, uint64_t *size);
+
 /* --- The platform ------------------------------------------------------- */
 
 /* The page size: the unit of protection, locking and advice. */

@@ -20,7 +20,7 @@ def library_sources():
         sys.exit("memmap: the C library's sources were not found in %s; build from a "
                  "checkout of the repository" % ROOT)
     backend = "win32" if sys.platform == "win32" else "posix"
-    shared = ["memmap.c", "error.c", "guard.c"]
+    shared = ["memmap.c", "error.c", "guard.c", "query.c"]
     files = ["../../src/" + name for name in shared]
     backend_dir = os.path.join(ROOT, "src", backend)
     files += sorted("../../src/%s/%s" % (backend, name) for name in os.listdir(backend_dir)
@@ -29,7 +29,7 @@ def library_sources():
 
 
 def bindings_sources():
-    names = ["module.c", "errors.c", "copy.c", "map_object.c", "mmap_object.c"]
+    names = ["module.c", "args.c", "errors.c", "gate.c", "core.c", "copy.c", "map_object.c", "mmap_object.c"]
     return ["src/" + name for name in names]
 
 

@@ -37,46 +37,46 @@ static int copy_failed(int rc, int writing)
     return -1;
 }
 
-int pymm_read(pymm_core *core, size_t offset, void *buf, size_t length)
+int pymm_read(pymm_object *self, size_t offset, void *buf, size_t length)
 {
     int rc;
     if (length >= BLOCKING_THRESHOLD) {
-        PYMM_BEGIN_BLOCKING(core);
-        rc = memmap_read(core->map, offset, buf, length);
-        PYMM_END_BLOCKING(core);
+        PYMM_BEGIN_BLOCKING(self);
+        rc = memmap_read(self->map, offset, buf, length);
+        PYMM_END_BLOCKING(self);
     } else {
-        rc = memmap_read(core->map, offset, buf, length);
+        rc = memmap_read(self->map, offset, buf, length);
     }
     if (rc != 0)
         return copy_failed(rc, 0);
     return 0;
 }
 
-int pymm_write(pymm_core *core, size_t offset, const void *buf, size_t length)
+int pymm_write(pymm_object *self, size_t offset, const void *buf, size_t length)
 {
     int rc;
     if (length >= BLOCKING_THRESHOLD) {
-        PYMM_BEGIN_BLOCKING(core);
-        rc = memmap_write(core->map, offset, buf, length);
-        PYMM_END_BLOCKING(core);
+        PYMM_BEGIN_BLOCKING(self);
+        rc = memmap_write(self->map, offset, buf, length);
+        PYMM_END_BLOCKING(self);
     } else {
-        rc = memmap_write(core->map, offset, buf, length);
+        rc = memmap_write(self->map, offset, buf, length);
     }
     if (rc != 0)
         return copy_failed(rc, 1);
     return 0;
 }
 
-int pymm_write_buffer(pymm_core *core, size_t offset, const void *data, size_t length)
+int pymm_write_buffer(pymm_object *self, size_t offset, const void *data, size_t length)
 {
     /* memmap_write copies with memcpy, which must not see overlapping ranges. */
-    const unsigned char *base = memmap_data(core->map), *src = data;
-    if (length && src >= base && src < base + memmap_size(core->map))
-        return pymm_move(core, offset, (size_t)(src - base), length);
-    return pymm_write(core, offset, data, length);
+    const unsigned char *base = memmap_data(self->map), *src = data;
+    if (length && src >= base && src < base + memmap_size(self->map))
+        return pymm_move(self, offset, (size_t)(src - base), length);
+    return pymm_write(self, offset, data, length);
 }
 
-PyObject *pymm_read_bytes(pymm_core *core, size_t offset, size_t length)
+PyObject *pymm_read_bytes(pymm_object *self, size_t offset, size_t length)
 {
     PyObject *bytes;
     if (length > (size_t)PY_SSIZE_T_MAX)
@@ -84,14 +84,14 @@ PyObject *pymm_read_bytes(pymm_core *core, size_t offset, size_t length)
     bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)length);
     if (!bytes)
         return NULL;
-    if (length && pymm_read(core, offset, PyBytes_AsString(bytes), length) != 0) {
+    if (length && pymm_read(self, offset, PyBytes_AsString(bytes), length) != 0) {
         Py_DECREF(bytes);
         return NULL;
     }
     return bytes;
 }
 
-PyObject *pymm_read_strided(pymm_core *core, Py_ssize_t start, Py_ssize_t step, Py_ssize_t count)
+PyObject *pymm_read_strided(pymm_object *self, Py_ssize_t start, Py_ssize_t step, Py_ssize_t count)
 {
     PyObject *bytes;
     unsigned char *out;
@@ -113,7 +113,7 @@ PyObject *pymm_read_strided(pymm_core *core, Py_ssize_t start, Py_ssize_t step, 
             Py_DECREF(bytes);
             return PyErr_NoMemory();
         }
-        if (pymm_read(core, (size_t)low, tmp, span) != 0) {
+        if (pymm_read(self, (size_t)low, tmp, span) != 0) {
             PyMem_Free(tmp);
             Py_DECREF(bytes);
             return NULL;
@@ -124,7 +124,7 @@ PyObject *pymm_read_strided(pymm_core *core, Py_ssize_t start, Py_ssize_t step, 
         return bytes;
     }
     for (i = 0; i < count; i++) {
-        if (pymm_read(core, (size_t)(start + i * step), &out[i], 1) != 0) {
+        if (pymm_read(self, (size_t)(start + i * step), &out[i], 1) != 0) {
             Py_DECREF(bytes);
             return NULL;
         }
@@ -132,7 +132,7 @@ PyObject *pymm_read_strided(pymm_core *core, Py_ssize_t start, Py_ssize_t step, 
     return bytes;
 }
 
-int pymm_write_strided(pymm_core *core, Py_ssize_t start, Py_ssize_t step, Py_ssize_t count,
+int pymm_write_strided(pymm_object *self, Py_ssize_t start, Py_ssize_t step, Py_ssize_t count,
                        const unsigned char *data)
 {
     /*
@@ -141,13 +141,13 @@ int pymm_write_strided(pymm_core *core, Py_ssize_t start, Py_ssize_t step, Py_ss
      */
     Py_ssize_t i;
     for (i = 0; i < count; i++) {
-        if (pymm_write(core, (size_t)(start + i * step), &data[i], 1) != 0)
+        if (pymm_write(self, (size_t)(start + i * step), &data[i], 1) != 0)
             return -1;
     }
     return 0;
 }
 
-int pymm_move(pymm_core *core, size_t dst, size_t src, size_t count)
+int pymm_move(pymm_object *self, size_t dst, size_t src, size_t count)
 {
     size_t chunk = count < CHUNK_SIZE ? count : CHUNK_SIZE;
     size_t done = 0;
@@ -164,7 +164,7 @@ int pymm_move(pymm_core *core, size_t dst, size_t src, size_t count)
     while (done < count) {
         size_t n = count - done < chunk ? count - done : chunk;
         size_t at = dst < src ? done : count - done - n;
-        if (pymm_read(core, src + at, tmp, n) != 0 || pymm_write(core, dst + at, tmp, n) != 0) {
+        if (pymm_read(self, src + at, tmp, n) != 0 || pymm_write(self, dst + at, tmp, n) != 0) {
             PyMem_Free(tmp);
             return -1;
         }
@@ -202,11 +202,11 @@ static Py_ssize_t search_block(const unsigned char *hay, size_t hay_len, const u
  * page up to the first page that fails.  *got is the readable prefix; when it
  * is short of length, the fault's exception is left set.
  */
-static int read_prefix(pymm_core *core, size_t from, unsigned char *buf, size_t length, size_t *got)
+static int read_prefix(pymm_object *self, size_t from, unsigned char *buf, size_t length, size_t *got)
 {
     size_t page = memmap_page_size(), at = 0;
     *got = 0;
-    if (pymm_read(core, from, buf, length) == 0) {
+    if (pymm_read(self, from, buf, length) == 0) {
         *got = length;
         return 0;
     }
@@ -217,7 +217,7 @@ static int read_prefix(pymm_core *core, size_t from, unsigned char *buf, size_t 
         size_t n = page - (from + at) % page;
         if (n > length - at)
             n = length - at;
-        if (pymm_read(core, from + at, buf + at, n) != 0)
+        if (pymm_read(self, from + at, buf + at, n) != 0)
             break;
         at += n;
     }
@@ -225,7 +225,7 @@ static int read_prefix(pymm_core *core, size_t from, unsigned char *buf, size_t 
     return 0;
 }
 
-int pymm_find(pymm_core *core, const void *needle, size_t needle_len, size_t start, size_t end,
+int pymm_find(pymm_object *self, const void *needle, size_t needle_len, size_t start, size_t end,
               int reverse, Py_ssize_t *found)
 {
     size_t window, low, high;
@@ -262,7 +262,7 @@ int pymm_find(pymm_core *core, const void *needle, size_t needle_len, size_t sta
          * as it would be by a plain search that stops there; backwards the
          * search meets the last pages first, so any fault is an error.
          */
-        if (reverse ? pymm_read(core, from, tmp, got) != 0 : read_prefix(core, from, tmp, got, &got) != 0) {
+        if (reverse ? pymm_read(self, from, tmp, got) != 0 : read_prefix(self, from, tmp, got, &got) != 0) {
             PyMem_Free(tmp);
             return -1;
         }
@@ -287,14 +287,14 @@ int pymm_find(pymm_core *core, const void *needle, size_t needle_len, size_t sta
     return 0;
 }
 
-Py_ssize_t pymm_find_newline(pymm_core *core, size_t start, size_t end)
+Py_ssize_t pymm_find_newline(pymm_object *self, size_t start, size_t end)
 {
     unsigned char block[4096];
     size_t at = start;
     while (at < end) {
         size_t n = end - at < sizeof block ? end - at : sizeof block;
         const unsigned char *nl;
-        if (pymm_read(core, at, block, n) != 0)
+        if (pymm_read(self, at, block, n) != 0)
             return -1;
         nl = memchr(block, '\n', n);
         if (nl)

@@ -63,31 +63,3 @@ PyObject *pymm_raise_type(const char *what, PyObject *obj)
     Py_DECREF(name);
     return NULL;
 }
-
-PyObject *pymm_raise_closed(void)
-{
-    PyErr_SetString(PyExc_ValueError, "operation on a closed map");
-    return NULL;
-}
-
-int pymm_check_unused(const pymm_core *core, const char *action)
-{
-    if (core->exports > 0) {
-        PyErr_Format(PyExc_BufferError, "cannot %s: %zd exported buffer(s) still use the map "
-                     "(release the memoryview or delete the array first)", action, core->exports);
-        return -1;
-    }
-    if (core->busy > 0) {
-        PyErr_Format(PyExc_BufferError, "cannot %s: another thread is using the map", action);
-        return -1;
-    }
-    return 0;
-}
-
-int pymm_check_not_resizing(const pymm_core *core)
-{
-    if (!core->resizing)
-        return 0;
-    PyErr_SetString(PyExc_RuntimeError, "another thread is resizing the map");
-    return -1;
-}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a binding asks about a map beyond memmap_data/size/offset/flags, so
+ * that it never has to reach for the descriptor or handle behind the map.
+ */
+#include "internal.h"
+
+int memmap_file_size(memmap_t *map, uint64_t *size)
+{
+    enum memmap_file_type type;
+    int rc;
+
+    if (!map || !size)
+        return memmap_fail(MEMMAP_EINVAL);
+    if (map->kind == MEMMAP_KIND_ANON) {
+        *size = map->size;
+        return 0;
+    }
+    if ((rc = memmap_os_file_info(map, &type, size)) != 0)
+        return rc;
+    return 0;
+}
