@@ -4,8 +4,9 @@
 # Installs what it needs (Debian packages only, when missing), builds the
 # extension with CMake for /usr/bin/python3 into build-python, runs the pytest
 # suite against the build tree, checks that `pip install --no-build-isolation`
-# works offline, and runs CPython's own test_mmap against memmap.mmap, failing
-# on any test that passes with the standard mmap and not with ours.
+# works offline, and runs CPython's own test_mmap suites (this Python's, and
+# those of 3.12, 3.13, 3.14 and main from ../shared/cpython-test_mmap) against
+# memmap.mmap: see bindings/python/tests/run_test_mmap.py for what fails.
 # Run from the repository root: bash scripts/stage-python.sh
 set -euo pipefail
 
@@ -46,7 +47,7 @@ else
     status=1
 fi
 
-echo "== CPython's test_mmap against memmap.mmap"
+echo "== CPython's test_mmap suites against memmap.mmap"
 "$PYTHON" bindings/python/tests/run_test_mmap.py || status=1
 
 if [ "$status" = 0 ]; then

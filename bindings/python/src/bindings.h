@@ -66,7 +66,7 @@ struct pymm_kind {
     const char *index_type_store;   /* ... in a store (the standard mmap words it differently) */
     const char *item_type;          /* TypeError: an item value that is not an int */
     const char *item_range;         /* ValueError: an item value outside range(256) */
-    int item_range_first;           /* ... checked before the index (bytearray's order; mmap's is the reverse) */
+    int item_value_first;           /* the item value is checked before the index (bytearray's order, not mmap's) */
     const char *slice_size;         /* slice assignment of the wrong length */
     int slice_size_is_index_error;  /* ... raised as IndexError (else ValueError) */
     const char *item_delete;        /* TypeError: del m[i] */

@@ -235,6 +235,9 @@ static int assign_item(pymm_object *self, PyObject *key, PyObject *value)
 
     if (index == -1 && PyErr_Occurred())
         return -1;
+    /* The standard mmap checks the index before the value, bytearray after. */
+    if (!self->kind->item_value_first && (enter_writable(self) != 0 || item_offset(self, index, &at) != 0))
+        return -1;
     if (!value) {
         PyErr_SetString(PyExc_TypeError, self->kind->item_delete);
         return -1;
@@ -246,16 +249,13 @@ static int assign_item(pymm_object *self, PyObject *key, PyObject *value)
     byte = PyLong_AsLong(value);
     if (byte == -1 && PyErr_Occurred())
         return -1;
-    if (self->kind->item_range_first && (byte < 0 || byte > 255)) {
-        PyErr_SetString(PyExc_ValueError, self->kind->item_range);
-        return -1;
-    }
-    if (enter_writable(self) != 0 || item_offset(self, index, &at) != 0)
-        return -1;
     if (byte < 0 || byte > 255) {
         PyErr_SetString(PyExc_ValueError, self->kind->item_range);
         return -1;
     }
+    /* Converting the value may have run Python code: look again. */
+    if (enter_writable(self) != 0 || item_offset(self, index, &at) != 0)
+        return -1;
     b = (unsigned char)byte;
     return pymm_write(self, at, &b, 1);
 }

@@ -762,12 +762,24 @@ static PyObject *mmap_set_name(PyObject *obj, PyObject *args)
 #endif
 }
 
-/* size() and resize() need the file's descriptor: trackfd=False gives it up. */
+/* io.UnsupportedOperation: both OSError and ValueError. */
+static PyObject *unsupported_operation;
+
+/*
+ * size() and resize() need the file: trackfd=False gives it up.  Python 3.13
+ * and 3.14 raise OSError (EBADF) then, 3.15 ValueError; io.UnsupportedOperation
+ * is both.
+ */
 static int require_trackfd(MmapObject *self)
 {
+    PyObject *exc;
     if (self->trackfd)
         return 0;
-    PyErr_SetString(PyExc_ValueError, "mmap can't use the file with trackfd=False.");
+    exc = PyObject_CallFunction(unsupported_operation, "is", EBADF, "mmap was created with trackfd=False");
+    if (exc) {
+        PyErr_SetObject(unsupported_operation, exc);
+        Py_DECREF(exc);
+    }
     return -1;
 }
 
@@ -999,6 +1011,13 @@ static int add_mmap_constants(PyObject *module)
 
 int pymm_mmap_type_init(PyObject *module)
 {
+    PyObject *io = PyImport_ImportModule("io");
+    if (!io)
+        return -1;
+    unsupported_operation = PyObject_GetAttrString(io, "UnsupportedOperation");
+    Py_DECREF(io);
+    if (!unsupported_operation)
+        return -1;
     pymm_mmap_Type = (PyTypeObject *)PyType_FromSpec(&mmap_spec);
     if (!pymm_mmap_Type)
         return -1;
