@@ -2,6 +2,7 @@
 #include "bindings.h"
 
 #include <errno.h>
+#include <string.h>
 
 /*
  * Every code becomes an OSError built with an errno value, so Python's own
@@ -40,7 +41,8 @@ PyObject *pymm_raise(int code, PyObject *filename)
 {
     PyObject *exc;
     int err = pymm_errno_for(code);
-    const char *message = memmap_strerror(code);
+    /* The C library's text for the errno, as os.open and the standard mmap give it. */
+    const char *message = strerror(err);
 
     if (filename)
         exc = PyObject_CallFunction(PyExc_OSError, "isO", err, message, filename);

@@ -152,6 +152,15 @@ static int check_file_range(int fd, Py_ssize_t *length, long long offset, int wr
     if (status_of(fd, &st) != 0)
         return -1;
     (void)writable;
+#ifdef S_ISDIR
+    if (S_ISDIR(st.st_mode)) {
+        /* What the system's mmap says: EINVAL for length 0 (the standard
+         * module maps a non-regular file as asked), ENODEV otherwise. */
+        errno = *length == 0 ? EINVAL : ENODEV;
+        PyErr_SetFromErrno(PyExc_OSError);
+        return -1;
+    }
+#endif
     if (!S_ISREG(st.st_mode))
         return 0;
     if (*length == 0) {
@@ -698,6 +707,14 @@ static PyObject *mmap_madvise(PyObject *obj, PyObject *args)
         length = size - start;
     if (length == 0)
         Py_RETURN_NONE;
+#ifndef _WIN32
+    /* memmap_advise needs no alignment, but madvise, which the standard module
+     * calls, wants a page-aligned start: keep its error, as flush() does. */
+    if (((uintptr_t)memmap_data(self->base.map) + (uintptr_t)start) % memmap_page_size() != 0) {
+        errno = EINVAL;
+        return PyErr_SetFromErrno(PyExc_OSError);
+    }
+#endif
     advice = advice_for(option);
     if (advice < 0) {
 #ifndef _WIN32

@@ -5,7 +5,9 @@ tests add a differential check (the same operations on both, same results or
 same exception types) and the drop-in's extras.
 """
 import mmap as std_mmap
+import errno
 import os
+import sys
 import pickle
 import re
 
@@ -73,6 +75,9 @@ OPERATIONS = {
     "flush unaligned": lambda m: m.flush(1, 10),
     "madvise": lambda m: (m.madvise(std_mmap.MADV_NORMAL), m.madvise(std_mmap.MADV_WILLNEED, 0, PAGE)),
     "madvise bad": lambda m: m.madvise(std_mmap.MADV_NORMAL, len(m)),
+    "madvise unaligned": lambda m: m.madvise(std_mmap.MADV_NORMAL, 1, 10),
+    "index float": lambda m: m[1.5],
+    "setitem float": lambda m: m.__setitem__(1.5, 1),
     "size": lambda m: m.size(),
     "closed": lambda m: m.closed,
     "regex": lambda m: re.findall(rb"line \w+", m),
@@ -207,6 +212,78 @@ def test_errors_like_the_standard_mmap(make_file, tmp_path):
             module.mmap(-2, 10)
         with pytest.raises(TypeError):
             module.mmap("0", 10)
+
+
+def error_of(call):
+    """(type, errno, strerror, message) of what call raises."""
+    try:
+        call()
+    except Exception as e:  # noqa: BLE001  (compared below)
+        return type(e), getattr(e, "errno", None), getattr(e, "strerror", None), str(e)
+    raise AssertionError("no error")
+
+
+def test_refusals_and_their_messages_like_the_standard_mmap(tmp_path, make_file):
+    # The same exception type, errno, the system's text for it, and message.
+    directory = os.open(tmp_path, os.O_RDONLY)
+    path = make_file(DATA)
+    try:
+        with open(path, "r+b") as f:
+            for call in (lambda mod: mod.mmap(-1, 0),
+                         lambda mod: mod.mmap(f.fileno(), 0, flags=0),
+                         lambda mod: mod.mmap(directory, 0),
+                         lambda mod: mod.mmap(directory, 0, access=mod.ACCESS_READ),
+                         lambda mod: mod.mmap(directory, 10, access=mod.ACCESS_READ),
+                         lambda mod: mod.mmap(-1, 10)[1.5],
+                         lambda mod: mod.mmap(-1, 10).__setitem__(1.5, 1),
+                         lambda mod: mod.mmap(-1, 10).__setitem__(10, b"x"),
+                         lambda mod: mod.mmap(-1, 3 * PAGE).madvise(mod.MADV_NORMAL, 1, 10)):
+                assert error_of(lambda: call(memmap)) == error_of(lambda: call(std_mmap))
+    finally:
+        os.close(directory)
+
+
+def test_new_api_of_later_pythons(make_file):
+    # seekable() and seek's position (3.13), size() of anonymous memory,
+    # trackfd=False (3.13), flush flags and flush to the end (3.15).
+    path = make_file(DATA)
+    with open(path, "r+b") as f:
+        with memmap.mmap(f.fileno(), 0) as m:
+            assert m.seekable() is True
+            assert m.seek(5) == 5 and m.seek(2, 1) == 7 and m.seek(-1, 2) == len(DATA) - 1
+            m[0:1] = b"Z"
+            assert m.flush(PAGE) is None  # from PAGE to the end
+            assert m.flush(0, PAGE, flags=memmap.MS_ASYNC) is None
+            assert m.flush(0, PAGE, flags=memmap.MS_SYNC | memmap.MS_INVALIDATE) is None
+            with pytest.raises(OSError) as info:
+                m.flush(flags=memmap.MS_SYNC | memmap.MS_ASYNC)
+            assert info.value.errno == errno.EINVAL
+        with memmap.mmap(f.fileno(), 0, trackfd=False) as m:
+            for call in (m.size, lambda: m.resize(10)):
+                with pytest.raises(ValueError) as info:  # 3.15
+                    call()
+                assert isinstance(info.value, OSError) and info.value.errno == errno.EBADF  # 3.13
+            assert m[0:1] == b"Z"
+    with memmap.mmap(-1, 100) as m:
+        assert m.size() == 100
+    with memmap.mmap(-1, PAGE, trackfd=False) as m:
+        with pytest.raises(ValueError):
+            m.size()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="set_name names Linux anonymous memory")
+def test_set_name(make_file):
+    with memmap.mmap(-1, PAGE) as m:
+        with pytest.raises(ValueError):
+            m.set_name("x" * 67)  # the kernel's 80 bytes, less "cpython:mmap:" and the NUL
+        try:
+            assert m.set_name("x" * 66) is None
+        except OSError as e:
+            # A kernel without CONFIG_ANON_VMA_NAME refuses every name.
+            assert e.errno == errno.EINVAL
+    with open(make_file(DATA), "r+b") as f, memmap.mmap(f.fileno(), 0) as m:
+        with pytest.raises(ValueError):
+            m.set_name("file")
 
 
 def test_exported_buffers_block_close_and_resize():
