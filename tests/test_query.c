@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* What a map tells about what backs it: memmap_file_size. */
+/* The functions for bindings: memmap_file_size, memmap_move, memmap_find, memmap_shm_check_name. */
 #include "harness.h"
+
+#include <stdlib.h>
 
 TEST(file_size_follows_the_file_not_the_map)
 {
@@ -64,4 +66,183 @@ TEST(file_size_rejects_null_arguments)
     REQUIRE_OK(memmap_anon(&m, 10, 0));
     CHECK_CODE(memmap_file_size(m, NULL), MEMMAP_EINVAL);
     memmap_close(m);
+}
+
+/* --- memmap_move ------------------------------------------------------------ */
+
+static memmap_t *pattern_anon(size_t length)
+{
+    memmap_t *m;
+    REQUIRE_OK(memmap_anon(&m, length, 0));
+    test_pattern(memmap_data(m), 0, length);
+    return m;
+}
+
+TEST(move_overlapping_both_ways_as_memmove)
+{
+    size_t len = 3 * 1024 * 1024 + 17; /* several bounce-buffer chunks */
+    memmap_t *m = pattern_anon(len);
+    unsigned char *expect = malloc(len), *p = memmap_data(m);
+    REQUIRE(expect != NULL);
+    test_pattern(expect, 0, len);
+    memmove(expect + 1000, expect, len - 1000);
+    CHECK_OK(memmap_move(m, 1000, 0, len - 1000)); /* destination above the source */
+    CHECK(memcmp(p, expect, len) == 0);
+    memmove(expect, expect + 12345, len - 12345);
+    CHECK_OK(memmap_move(m, 0, 12345, len - 12345)); /* below */
+    CHECK(memcmp(p, expect, len) == 0);
+    CHECK_OK(memmap_move(m, 5, 5, 100));
+    CHECK_OK(memmap_move(m, 0, 1, 0));
+    CHECK(memcmp(p, expect, len) == 0);
+    free(expect);
+    memmap_close(m);
+}
+
+TEST(move_checks_its_arguments)
+{
+    memmap_t *m = pattern_anon(100), *r;
+    CHECK_CODE(memmap_move(NULL, 0, 0, 1), MEMMAP_EINVAL);
+    CHECK_CODE(memmap_move(m, 50, 0, 51), MEMMAP_ERANGE);
+    CHECK_CODE(memmap_move(m, 0, 50, 51), MEMMAP_ERANGE);
+    CHECK_CODE(memmap_move(m, 101, 0, 0), MEMMAP_ERANGE);
+    CHECK_CODE(memmap_move(m, (size_t)-1, 0, 2), MEMMAP_ERANGE);
+    CHECK_OK(memmap_move(m, 100, 0, 0));
+    REQUIRE_OK(memmap_open(&r, test_pattern_file("f", 100), MEMMAP_READ, NULL));
+    CHECK_CODE(memmap_move(r, 0, 1, 10), MEMMAP_EACCES);
+    memmap_close(r);
+    memmap_close(m);
+}
+
+/* Under valgrind the deliberate faults below are reported as errors. */
+static int can_fault_on_purpose(void)
+{
+    const char *preload = getenv("LD_PRELOAD");
+    return !(preload && strstr(preload, "vgpreload"));
+}
+
+TEST(move_of_a_page_that_faults_is_eio)
+{
+    size_t page = memmap_page_size();
+    memmap_t *m;
+    if (!can_fault_on_purpose())
+        SKIP("valgrind reports the deliberate access to a protected page as an error");
+    m = pattern_anon(4 * page);
+    REQUIRE_OK(memmap_protect(m, 2 * page, page, MEMMAP_NONE));
+    CHECK_CODE(memmap_move(m, 0, page, 2 * page), MEMMAP_EIO);
+    CHECK_CODE(memmap_move(m, 2 * page, 0, 10), MEMMAP_EIO);
+    REQUIRE_OK(memmap_protect(m, 2 * page, page, MEMMAP_READ | MEMMAP_WRITE));
+    CHECK_OK(memmap_move(m, 0, page, 2 * page)); /* the map works again */
+    memmap_close(m);
+}
+
+/* --- memmap_find ------------------------------------------------------------- */
+
+TEST(find_forwards_and_backwards)
+{
+    static const char text[] = "one two ones two one";
+    memmap_t *m;
+    size_t at = 0, n = sizeof text - 1;
+    REQUIRE_OK(memmap_anon(&m, n, 0));
+    memcpy(memmap_data(m), text, n);
+    CHECK_OK(memmap_find(m, 0, n, "one", 3, 0, &at));
+    CHECK_EQ_U(at, 0);
+    CHECK_OK(memmap_find(m, 1, n - 1, "one", 3, 0, &at));
+    CHECK_EQ_U(at, 8);
+    CHECK_OK(memmap_find(m, 0, n, "one", 3, 1, &at));
+    CHECK_EQ_U(at, 17);
+    CHECK_OK(memmap_find(m, 0, n - 1, "one", 3, 1, &at)); /* the last one no longer fits */
+    CHECK_EQ_U(at, 8);
+    CHECK_OK(memmap_find(m, 0, n, "three", 5, 0, &at));
+    CHECK_EQ_U(at, SIZE_MAX);
+    CHECK_OK(memmap_find(m, 0, 2, "one", 3, 0, &at)); /* longer than the range */
+    CHECK_EQ_U(at, SIZE_MAX);
+    CHECK_OK(memmap_find(m, 5, 3, "", 0, 0, &at)); /* the empty needle: at either end */
+    CHECK_EQ_U(at, 5);
+    CHECK_OK(memmap_find(m, 5, 3, NULL, 0, 1, &at));
+    CHECK_EQ_U(at, 8);
+    memmap_close(m);
+}
+
+TEST(find_across_window_boundaries)
+{
+    /* Needles placed where consecutive 1 MiB windows meet, and one longer than a window. */
+    size_t len = 5 * 1024 * 1024, at = 0, big = 1024 * 1024 + 3;
+    memmap_t *m;
+    unsigned char *p, *needle = malloc(big);
+    REQUIRE(needle != NULL);
+    REQUIRE_OK(memmap_anon(&m, len, 0));
+    p = memmap_data(m);
+    memcpy(p + 1024 * 1024 - 2, "NEEDLE", 6);
+    memcpy(p + 4 * 1024 * 1024 - 3, "NEEDLE", 6);
+    CHECK_OK(memmap_find(m, 0, len, "NEEDLE", 6, 0, &at));
+    CHECK_EQ_U(at, 1024 * 1024 - 2);
+    CHECK_OK(memmap_find(m, 0, len, "NEEDLE", 6, 1, &at));
+    CHECK_EQ_U(at, 4 * 1024 * 1024 - 3);
+    /* "N" and a megabyte of zeros: only the lone N at 2 MiB - 1 has them after it. */
+    memset(needle, 0, big);
+    needle[0] = 'N';
+    p[2 * 1024 * 1024 - 1] = 'N';
+    CHECK_OK(memmap_find(m, 0, len, needle, big, 0, &at));
+    CHECK_EQ_U(at, 2 * 1024 * 1024 - 1);
+    CHECK_OK(memmap_find(m, 0, len, needle, big, 1, &at));
+    CHECK_EQ_U(at, 2 * 1024 * 1024 - 1);
+    free(needle);
+    memmap_close(m);
+}
+
+TEST(find_checks_its_arguments)
+{
+    memmap_t *m = pattern_anon(100);
+    size_t at;
+    CHECK_CODE(memmap_find(NULL, 0, 1, "a", 1, 0, &at), MEMMAP_EINVAL);
+    CHECK_CODE(memmap_find(m, 0, 1, "a", 1, 0, NULL), MEMMAP_EINVAL);
+    CHECK_CODE(memmap_find(m, 0, 1, NULL, 1, 0, &at), MEMMAP_EINVAL);
+    CHECK_CODE(memmap_find(m, 50, 51, "a", 1, 0, &at), MEMMAP_ERANGE);
+    CHECK_CODE(memmap_find(m, 101, 0, "a", 1, 0, &at), MEMMAP_ERANGE);
+    memmap_close(m);
+}
+
+TEST(find_near_a_page_that_faults)
+{
+    size_t page = memmap_page_size(), at = 0;
+    memmap_t *m;
+    unsigned char *p;
+    if (!can_fault_on_purpose())
+        SKIP("valgrind reports the deliberate access to a protected page as an error");
+    REQUIRE_OK(memmap_anon(&m, 4 * page, 0));
+    p = memmap_data(m);
+    memcpy(p + page + 10, "HERE", 4);
+    REQUIRE_OK(memmap_protect(m, 3 * page, page, MEMMAP_NONE));
+    /* Forwards, the match before the fault is found; past it, the fault is the answer. */
+    CHECK_OK(memmap_find(m, 0, 4 * page, "HERE", 4, 0, &at));
+    CHECK_EQ_U(at, page + 10);
+    CHECK_CODE(memmap_find(m, 0, 4 * page, "GONE", 4, 0, &at), MEMMAP_EIO);
+    /* Backwards the faulting page comes first. */
+    CHECK_CODE(memmap_find(m, 0, 4 * page, "HERE", 4, 1, &at), MEMMAP_EIO);
+    CHECK_OK(memmap_find(m, 0, 3 * page, "HERE", 4, 1, &at));
+    CHECK_EQ_U(at, page + 10);
+    memmap_close(m);
+}
+
+/* --- memmap_shm_check_name ----------------------------------------------------- */
+
+TEST(shm_name_rule)
+{
+    char longest[MEMMAP_SHM_NAME_MAX + 2];
+    memset(longest, 'a', sizeof longest);
+    longest[MEMMAP_SHM_NAME_MAX] = '\0';
+    CHECK_OK(memmap_shm_check_name("jobs"));
+    CHECK_OK(memmap_shm_check_name("A-z_0.9"));
+    CHECK_OK(memmap_shm_check_name("..."));
+    CHECK_OK(memmap_shm_check_name(longest));
+    longest[MEMMAP_SHM_NAME_MAX] = 'a';
+    longest[MEMMAP_SHM_NAME_MAX + 1] = '\0';
+    CHECK_CODE(memmap_shm_check_name(longest), MEMMAP_EINVAL);
+    CHECK_CODE(memmap_shm_check_name(NULL), MEMMAP_EINVAL);
+    CHECK_CODE(memmap_shm_check_name(""), MEMMAP_EINVAL);
+    CHECK_CODE(memmap_shm_check_name("."), MEMMAP_EINVAL);
+    CHECK_CODE(memmap_shm_check_name(".."), MEMMAP_EINVAL);
+    CHECK_CODE(memmap_shm_check_name("a/b"), MEMMAP_EINVAL);
+    CHECK_CODE(memmap_shm_check_name("caf\xc3\xa9"), MEMMAP_EINVAL);
+    CHECK_CODE(memmap_shm_check_name("a b"), MEMMAP_EINVAL);
 }

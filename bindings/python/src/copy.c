@@ -9,11 +9,10 @@
  */
 #include "bindings.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #define BLOCKING_THRESHOLD ((size_t)256 * 1024)
-/* Searches and moves work through a bounce buffer of this size. */
-#define CHUNK_SIZE ((size_t)1024 * 1024)
 /* A strided slice spanning at most this many bytes is read in one copy. */
 #define STRIDED_SPAN_LIMIT ((size_t)4 * 1024 * 1024)
 
@@ -149,87 +148,24 @@ int pymm_write_strided(pymm_object *self, Py_ssize_t start, Py_ssize_t step, Py_
 
 int pymm_move(pymm_object *self, size_t dst, size_t src, size_t count)
 {
-    size_t chunk = count < CHUNK_SIZE ? count : CHUNK_SIZE;
-    size_t done = 0;
-    unsigned char *tmp;
-
-    if (count == 0 || dst == src)
-        return 0;
-    tmp = PyMem_Malloc(chunk);
-    if (!tmp) {
-        PyErr_NoMemory();
-        return -1;
+    int rc;
+    if (count >= BLOCKING_THRESHOLD) {
+        PYMM_BEGIN_BLOCKING(self);
+        rc = memmap_move(self->map, dst, src, count);
+        PYMM_END_BLOCKING(self);
+    } else {
+        rc = memmap_move(self->map, dst, src, count);
     }
-    /* Forwards when the destination is below the source, else backwards, as memmove. */
-    while (done < count) {
-        size_t n = count - done < chunk ? count - done : chunk;
-        size_t at = dst < src ? done : count - done - n;
-        if (pymm_read(self, src + at, tmp, n) != 0 || pymm_write(self, dst + at, tmp, n) != 0) {
-            PyMem_Free(tmp);
-            return -1;
-        }
-        done += n;
-    }
-    PyMem_Free(tmp);
-    return 0;
-}
-
-/* Offset of the first (or last) needle in hay, or -1. */
-static Py_ssize_t search_block(const unsigned char *hay, size_t hay_len, const unsigned char *needle,
-                               size_t needle_len, int reverse)
-{
-    size_t i;
-    if (needle_len > hay_len)
-        return -1;
-    if (!reverse) {
-        const unsigned char *p = hay, *end = hay + (hay_len - needle_len) + 1;
-        while (p < end && (p = memchr(p, needle[0], (size_t)(end - p))) != NULL) {
-            if (memcmp(p, needle, needle_len) == 0)
-                return (Py_ssize_t)(p - hay);
-            p++;
-        }
-        return -1;
-    }
-    for (i = hay_len - needle_len + 1; i-- > 0;) {
-        if (hay[i] == needle[0] && memcmp(hay + i, needle, needle_len) == 0)
-            return (Py_ssize_t)i;
-    }
-    return -1;
-}
-
-/*
- * Reads as much of [from, from+length) as can be read: on a fault, page by
- * page up to the first page that fails.  *got is the readable prefix; when it
- * is short of length, the fault's exception is left set.
- */
-static int read_prefix(pymm_object *self, size_t from, unsigned char *buf, size_t length, size_t *got)
-{
-    size_t page = memmap_page_size(), at = 0;
-    *got = 0;
-    if (pymm_read(self, from, buf, length) == 0) {
-        *got = length;
-        return 0;
-    }
-    if (!PyErr_ExceptionMatches(PyExc_OSError))
-        return -1;
-    PyErr_Clear();
-    while (at < length) {
-        size_t n = page - (from + at) % page;
-        if (n > length - at)
-            n = length - at;
-        if (pymm_read(self, from + at, buf + at, n) != 0)
-            break;
-        at += n;
-    }
-    *got = at;
+    if (rc != 0)
+        return copy_failed(rc, 1);
     return 0;
 }
 
 int pymm_find(pymm_object *self, const void *needle, size_t needle_len, size_t start, size_t end,
               int reverse, Py_ssize_t *found)
 {
-    size_t window, low, high;
-    unsigned char *tmp;
+    size_t at;
+    int rc;
 
     /* The empty needle is found at start (end, backwards) even when end <
      * start: that is what the standard mmap answers. */
@@ -238,52 +174,19 @@ int pymm_find(pymm_object *self, const void *needle, size_t needle_len, size_t s
         return 0;
     }
     *found = -1;
-    if (end < start || needle_len > end - start)
+    if (end < start)
         return 0;
-    /* A window must hold a whole needle plus room to move on. */
-    window = CHUNK_SIZE > 2 * needle_len ? CHUNK_SIZE : 2 * needle_len;
-    if (window > end - start)
-        window = end - start;
-    tmp = PyMem_Malloc(window);
-    if (!tmp) {
-        PyErr_NoMemory();
-        return -1;
+    if (end - start >= BLOCKING_THRESHOLD) {
+        PYMM_BEGIN_BLOCKING(self);
+        rc = memmap_find(self->map, start, end - start, needle, needle_len, reverse, &at);
+        PYMM_END_BLOCKING(self);
+    } else {
+        rc = memmap_find(self->map, start, end - start, needle, needle_len, reverse, &at);
     }
-    /* Consecutive windows overlap by needle_len - 1 bytes so no match straddles unseen. */
-    low = start;
-    high = end;
-    for (;;) {
-        size_t from = reverse ? (high - start > window ? high - window : start) : low;
-        size_t to = reverse ? high : (end - low > window ? low + window : end);
-        size_t got = to - from;
-        Py_ssize_t at;
-        /*
-         * Forwards, a match before a page that cannot be read is still found,
-         * as it would be by a plain search that stops there; backwards the
-         * search meets the last pages first, so any fault is an error.
-         */
-        if (reverse ? pymm_read(self, from, tmp, got) != 0 : read_prefix(self, from, tmp, got, &got) != 0) {
-            PyMem_Free(tmp);
-            return -1;
-        }
-        at = search_block(tmp, got, needle, needle_len, reverse);
-        if (at >= 0) {
-            PyErr_Clear(); /* a fault past the match does not matter */
-            *found = (Py_ssize_t)from + at;
-            break;
-        }
-        if (got < to - from) { /* the fault's exception is set */
-            PyMem_Free(tmp);
-            return -1;
-        }
-        if (reverse ? from == start : to == end)
-            break;
-        if (reverse)
-            high = from + needle_len - 1;
-        else
-            low = to - (needle_len - 1);
-    }
-    PyMem_Free(tmp);
+    if (rc != 0)
+        return copy_failed(rc, 0);
+    if (at != SIZE_MAX)
+        *found = (Py_ssize_t)at;
     return 0;
 }
 

@@ -174,20 +174,15 @@ static PyObject *pymm_anonymous(PyObject *module, PyObject *args, PyObject *kwar
 /* Checks a shared memory name here, so a bad one is a ValueError naming the rule. */
 static int check_shm_name(PyObject *name_obj, const char **name)
 {
-    Py_ssize_t i, n;
+    Py_ssize_t n;
     const char *s = PyUnicode_AsUTF8AndSize(name_obj, &n);
     if (!s)
         return -1;
-    for (i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-              c == '_' || c == '-'))
-            break;
-    }
-    if (n < 1 || n > 200 || i < n || strcmp(s, ".") == 0 || strcmp(s, "..") == 0) {
+    /* An embedded NUL would cut the name short in C. */
+    if ((size_t)n != strlen(s) || memmap_shm_check_name(s) != 0) {
         PyErr_Format(PyExc_ValueError,
-                     "invalid shared memory name %R: use 1 to 200 characters of A-Z a-z 0-9 . _ - "
-                     "(not '.' or '..')", name_obj);
+                     "invalid shared memory name %R: use 1 to %d characters of A-Z a-z 0-9 . _ - "
+                     "(not '.' or '..')", name_obj, MEMMAP_SHM_NAME_MAX);
         return -1;
     }
     *name = s;
