@@ -289,6 +289,16 @@ MEMMAP_API int memmap_probe(memmap_t *map, size_t offset, size_t length, unsigne
 MEMMAP_API int memmap_file_size(memmap_t *map, uint64_t *size);
 
 /*
+ * The size of a file the caller has opened, before mapping it (for checks of
+ * the caller's own, such as a binding keeping another API's rules).
+ * MEMMAP_EISDIR for a directory, MEMMAP_ENOTSUP for a device (which has no
+ * size; memmap_open_file maps one when given a length), MEMMAP_ENODEV for a
+ * file that cannot be mapped at all (pipe, socket, terminal), MEMMAP_EBADF
+ * when file is not open.
+ */
+MEMMAP_API int memmap_file_length(memmap_file_t file, uint64_t *size);
+
+/*
  * Copies length bytes inside the map from src_offset to dst_offset; the two
  * ranges may overlap (as memmove).  Guarded like memmap_write: a page that
  * faults is MEMMAP_EIO (the bytes moved before it stay moved), and the map

@@ -20,3 +20,26 @@ int memmap_file_size(memmap_t *map, uint64_t *size)
         return rc;
     return 0;
 }
+
+int memmap_file_length(memmap_file_t file, uint64_t *size)
+{
+    enum memmap_file_type type;
+    uint64_t length;
+    int rc;
+
+    if (!size)
+        return memmap_fail(MEMMAP_EINVAL);
+    if ((rc = memmap_os_describe_file(file, &type, &length)) != 0)
+        return rc;
+    switch (type) {
+    case MEMMAP_FILE_REGULAR:
+        *size = length;
+        return 0;
+    case MEMMAP_FILE_DIRECTORY:
+        return memmap_fail(MEMMAP_EISDIR);
+    case MEMMAP_FILE_DEVICE:
+        return memmap_fail(MEMMAP_ENOTSUP);
+    default:
+        return memmap_fail(MEMMAP_ENODEV);
+    }
+}

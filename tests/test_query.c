@@ -4,6 +4,13 @@
 
 #include <stdlib.h>
 
+#ifdef _WIN32
+#  include <windows.h>
+#else
+#  include <fcntl.h>
+#  include <unistd.h>
+#endif
+
 TEST(file_size_follows_the_file_not_the_map)
 {
     memmap_options opt = {100, 50, 0};
@@ -66,6 +73,65 @@ TEST(file_size_rejects_null_arguments)
     REQUIRE_OK(memmap_anon(&m, 10, 0));
     CHECK_CODE(memmap_file_size(m, NULL), MEMMAP_EINVAL);
     memmap_close(m);
+}
+
+/* --- memmap_file_length ------------------------------------------------------ */
+
+#ifdef _WIN32
+static memmap_file_t open_for_reading(const char *path)
+{
+    /* FILE_FLAG_BACKUP_SEMANTICS lets CreateFile open directories too. */
+    return CreateFileA(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
+                       FILE_FLAG_BACKUP_SEMANTICS, NULL);
+}
+static void close_file(memmap_file_t f) { CloseHandle(f); }
+#else
+static memmap_file_t open_for_reading(const char *path) { return open(path, O_RDONLY); }
+static void close_file(memmap_file_t f) { close(f); }
+#endif
+
+TEST(file_length_of_open_files)
+{
+    memmap_file_t f = open_for_reading(test_pattern_file("f", 12345)), e, d;
+    uint64_t size = 0;
+    REQUIRE(test_write_file(test_path("empty"), "", 0) == 0);
+    e = open_for_reading(test_path("empty"));
+    d = open_for_reading(test_dir());
+    CHECK_OK(memmap_file_length(f, &size));
+    CHECK_EQ_U(size, 12345);
+    CHECK_OK(memmap_file_length(e, &size));
+    CHECK_EQ_U(size, 0);
+    CHECK_CODE(memmap_file_length(d, &size), MEMMAP_EISDIR);
+    CHECK_CODE(memmap_file_length(f, NULL), MEMMAP_EINVAL);
+    close_file(f);
+    close_file(e);
+    close_file(d);
+}
+
+TEST(file_length_of_what_has_none)
+{
+    uint64_t size;
+#ifdef _WIN32
+    HANDLE r, w;
+    REQUIRE(CreatePipe(&r, &w, NULL, 0));
+    CHECK_CODE(memmap_file_length(r, &size), MEMMAP_ENODEV);
+    CloseHandle(r);
+    CloseHandle(w);
+    CHECK_CODE(memmap_file_length(INVALID_HANDLE_VALUE, &size), MEMMAP_EBADF);
+    CHECK_CODE(memmap_file_length(NULL, &size), MEMMAP_EBADF);
+#else
+    int fds[2], null_fd;
+    REQUIRE(pipe(fds) == 0);
+    CHECK_CODE(memmap_file_length(fds[0], &size), MEMMAP_ENODEV);
+    close(fds[0]);
+    close(fds[1]);
+    null_fd = open("/dev/null", O_RDONLY);
+    REQUIRE(null_fd >= 0);
+    CHECK_CODE(memmap_file_length(null_fd, &size), MEMMAP_ENOTSUP); /* a device: no size */
+    close(null_fd);
+    CHECK_CODE(memmap_file_length(-1, &size), MEMMAP_EBADF);
+    CHECK_CODE(memmap_file_length(1 << 20, &size), MEMMAP_EBADF);
+#endif
 }
 
 /* --- memmap_move ------------------------------------------------------------ */

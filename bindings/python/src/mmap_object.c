@@ -24,17 +24,8 @@
 #include <string.h>
 #include <structmember.h>
 
-#ifdef _WIN32
-#  include <io.h>
-#  include <sys/stat.h>
-#  ifndef S_ISREG
-#    define S_ISREG(mode) (((mode) & _S_IFMT) == _S_IFREG)
-#  endif
-#else
+#ifndef _WIN32
 #  include <sys/mman.h>
-#  include <sys/stat.h>
-#  include <unistd.h>
-#  include <fcntl.h>
 #endif
 
 #ifndef _WIN32
@@ -124,59 +115,42 @@ static int is_writable(MmapObject *self)
 
 /* --- creation ------------------------------------------------------------------ */
 
-#ifdef _WIN32
-typedef struct _stat64 file_status;
-#  define fstat_fd _fstat64
-#else
-typedef struct stat file_status;
-#  define fstat_fd fstat
-#endif
-
-/* fstat with 64-bit sizes everywhere; -1 with OSError raised. */
-static int status_of(int fd, file_status *st)
-{
-    if (fstat_fd(fd, st) != 0) {
-        PyErr_SetFromErrno(PyExc_OSError);
-        return -1;
-    }
-    return 0;
-}
-
 /*
  * Checks the requested range against the file as the standard module does
  * (only regular files; its messages), and turns length 0 into "to the end".
  */
-static int check_file_range(int fd, Py_ssize_t *length, long long offset, int writable)
+static int check_file_range(memmap_file_t file, Py_ssize_t *length, long long offset, int writable)
 {
-    file_status st;
-    if (status_of(fd, &st) != 0)
-        return -1;
+    uint64_t size;
+    int rc = memmap_file_length(file, &size);
     (void)writable;
-#ifdef S_ISDIR
-    if (S_ISDIR(st.st_mode)) {
+    if (rc == MEMMAP_EISDIR) {
         /* What the system's mmap says: EINVAL for length 0 (the standard
          * module maps a non-regular file as asked), ENODEV otherwise. */
         errno = *length == 0 ? EINVAL : ENODEV;
         PyErr_SetFromErrno(PyExc_OSError);
         return -1;
     }
-#endif
-    if (!S_ISREG(st.st_mode))
-        return 0;
+    if (rc == MEMMAP_ENOTSUP || rc == MEMMAP_ENODEV)
+        return 0; /* not a regular file: mapped as asked, and memmap_open_file decides */
+    if (rc != 0) {
+        pymm_raise(rc, NULL);
+        return -1;
+    }
     if (*length == 0) {
-        if (st.st_size == 0) {
+        if (size == 0) {
             PyErr_SetString(PyExc_ValueError, "cannot mmap an empty file");
             return -1;
         }
-        if (offset >= (long long)st.st_size) {
+        if ((uint64_t)offset >= size) {
             PyErr_SetString(PyExc_ValueError, "mmap offset is greater than file size");
             return -1;
         }
-        if ((unsigned long long)(st.st_size - offset) > (unsigned long long)PY_SSIZE_T_MAX) {
+        if (size - (uint64_t)offset > (uint64_t)PY_SSIZE_T_MAX) {
             PyErr_SetString(PyExc_ValueError, "mmap length is too large");
             return -1;
         }
-        *length = (Py_ssize_t)(st.st_size - offset);
+        *length = (Py_ssize_t)(size - (uint64_t)offset);
         return 0;
     }
 #ifdef _WIN32
@@ -184,7 +158,7 @@ static int check_file_range(int fd, Py_ssize_t *length, long long offset, int wr
     if (writable)
         return 0;
 #endif
-    if (offset > (long long)st.st_size || (long long)st.st_size - offset < (long long)*length) {
+    if ((uint64_t)offset > size || size - (uint64_t)offset < (uint64_t)*length) {
         PyErr_SetString(PyExc_ValueError, "mmap length is greater than file size");
         return -1;
     }
@@ -284,7 +258,7 @@ static int map_for(MmapObject *self, int fileno, Py_ssize_t length, long long of
         memmap_file_t file;
         if (pymm_file_from_fd(fileno, &file) != 0)
             return -1;
-        if (check_file_range(fileno, &length, offset, (mflags & MEMMAP_WRITE) != 0) != 0)
+        if (check_file_range(file, &length, offset, (mflags & MEMMAP_WRITE) != 0) != 0)
             return -1;
         self->file_backed = 1;
         /* The map holds the one duplicate of the file it needs (size(), resize()). */
