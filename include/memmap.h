@@ -296,6 +296,60 @@ MEMMAP_API int memmap_write(memmap_t *map, size_t offset, const void *buf, size_
  */
 MEMMAP_API int memmap_probe(memmap_t *map, size_t offset, size_t length, unsigned access);
 
+/* --- For bindings --------------------------------------------------------- */
+
+/*
+ * The current size in bytes of what backs map: the file (which another
+ * process may have changed since the map was made, so it can differ from
+ * memmap_size), or the shared memory object.  For anonymous memory it is the
+ * mapped length, and for a character device 0.  Thread-safe.
+ */
+MEMMAP_API int memmap_file_size(memmap_t *map, uint64_t *size);
+
+/*
+ * The size of a file the caller has opened, before mapping it (for checks of
+ * the caller's own, such as a binding keeping another API's rules).
+ * MEMMAP_EISDIR for a directory, MEMMAP_ENOTSUP for a device (which has no
+ * size; memmap_open_file maps one when given a length), MEMMAP_ENODEV for a
+ * file that cannot be mapped at all (pipe, socket, terminal), MEMMAP_EBADF
+ * when file is not open.
+ */
+MEMMAP_API int memmap_file_length(memmap_file_t file, uint64_t *size);
+
+/*
+ * Copies length bytes inside the map from src_offset to dst_offset; the two
+ * ranges may overlap (as memmove).  Guarded like memmap_write: a page that
+ * faults is MEMMAP_EIO (the bytes moved before it stay moved), and the map
+ * stays usable.  MEMMAP_ERANGE when either range is outside the map,
+ * MEMMAP_EACCES on a read-only map, MEMMAP_ENOMEM when no bounce buffer (at
+ * most 1 MiB) can be had.  Thread-safe.
+ */
+MEMMAP_API int memmap_move(memmap_t *map, size_t dst_offset, size_t src_offset, size_t length);
+
+/*
+ * Searches [offset, offset+length) of the map for the needle_len bytes at
+ * needle: the first occurrence, or the last when backwards is non-zero.
+ * *found is its offset (relative to memmap_data), or SIZE_MAX when there is
+ * none; an empty needle is found at offset (offset+length backwards).
+ * Guarded: a page that cannot be read is MEMMAP_EIO, except that a forward
+ * search still finds a match lying wholly before it.  MEMMAP_ERANGE when the
+ * range is outside the map, MEMMAP_ENOMEM when no buffer (at most 1 MiB, or
+ * twice the needle) can be had.  Thread-safe.
+ */
+MEMMAP_API int memmap_find(memmap_t *map, size_t offset, size_t length, const void *needle, size_t needle_len,
+                           int backwards, size_t *found);
+
+/* The longest name memmap_shm_open takes, in bytes (the terminating NUL not counted). */
+#define MEMMAP_SHM_NAME_MAX 200
+
+/*
+ * 0 if name is one memmap_shm_open and memmap_shm_unlink take everywhere: 1 to
+ * MEMMAP_SHM_NAME_MAX characters of [A-Za-z0-9._-], not "." or "..";
+ * MEMMAP_EINVAL otherwise (NULL included).  It checks the name only: whether
+ * an object of that name exists is not asked.
+ */
+MEMMAP_API int memmap_shm_check_name(const char *name);
+
 /* --- The platform ------------------------------------------------------- */
 
 /* The page size: the unit of protection, locking and advice. */

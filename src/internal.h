@@ -113,6 +113,8 @@ void memmap_os_shm_discard(const char *name);
 
 /* Type and current size of the file or object behind m. */
 int memmap_os_file_info(memmap_t *m, enum memmap_file_type *type, uint64_t *size);
+/* Type and current size of a caller's open file, before any map of it exists. */
+int memmap_os_describe_file(memmap_file_t file, enum memmap_file_type *type, uint64_t *size);
 /* Sets the size of the file behind m.  Growing allocates blocks when allocate
  * is set, so that a full disk fails here; on failure the size is old_size. */
 int memmap_os_set_file_size(memmap_t *m, uint64_t old_size, uint64_t new_size, int allocate);

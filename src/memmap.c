@@ -19,7 +19,7 @@
 #define PROT_FLAGS      (MEMMAP_READ | MEMMAP_WRITE | MEMMAP_EXEC)
 
 #define MAX_FILE_SIZE   ((uint64_t)INT64_MAX)
-#define MAX_SHM_NAME    200
+#define MAX_SHM_NAME    MEMMAP_SHM_NAME_MAX
 
 /* --- Creating and destroying map objects --------------------------------- */
 
@@ -498,4 +498,9 @@ int memmap_resize(memmap_t *map, size_t new_length, unsigned flags)
     if (plan.new_file_size != plan.old_file_size)
         map->size_dirty = 1;
     return 0;
+}
+
+int memmap_shm_check_name(const char *name)
+{
+    return valid_shm_name(name) ? 0 : memmap_fail(MEMMAP_EINVAL);
 }

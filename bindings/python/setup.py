@@ -2,50 +2,63 @@
 """Builds memmap._memmap from the bindings and the C library's own sources.
 
 The library is compiled into the extension (no shared library to find at run
-time).  Its sources are found two directories up, in the repository this
-package lives in; pip builds in place (pip >= 21.3), so
-``pip install --no-build-isolation ./bindings/python`` sees them.
+time).  Its sources come from the repository this package lives in (two
+directories up) or, in an sdist, from the copy under _lib/ that the sdist
+command puts there, so an sdist builds anywhere.  What to compile and the
+version are not written here: the source lists are read from the CMake files
+(CMakeLists.txt, src/<backend>/sources.cmake, sources.cmake) and the version
+from MEMMAP_VERSION_* in include/memmap.h.
+
+    pip install --no-build-isolation ./bindings/python     # from a checkout
+    python3 setup.py sdist                                  # a self-contained sdist
 """
 import os
 import re
+import shutil
 import sys
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
+from setuptools.command.sdist import sdist
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+VENDORED = "_lib"
 
 
-def library_sources():
-    if not os.path.isfile(os.path.join(ROOT, "include", "memmap.h")):
-        sys.exit("memmap: the C library's sources were not found in %s; build from a "
-                 "checkout of the repository" % ROOT)
+def library_root():
+    """(absolute, relative to HERE) directory holding include/ and src/ of the C library."""
+    for relative in (VENDORED, os.path.join("..", "..")):
+        absolute = os.path.normpath(os.path.join(HERE, relative))
+        if os.path.isfile(os.path.join(absolute, "include", "memmap.h")):
+            return absolute, relative
+    sys.exit("memmap: the C library's sources were found neither in %s nor two directories up; "
+             "build from a checkout of the repository or from an sdist" % VENDORED)
+
+
+def cmake_list(path, variable):
+    """The items of set(<variable> ...) in a CMake file, without ${...} references."""
+    with open(path, encoding="utf-8") as f:
+        text = re.sub(r"#[^\n]*", "", f.read())
+    match = re.search(r"set\(\s*%s\s+([^)]*)\)" % re.escape(variable), text)
+    if not match:
+        sys.exit("memmap: no set(%s ...) in %s" % (variable, path))
+    return [item for item in match.group(1).split() if not item.startswith("${")]
+
+
+def library_sources(root_abs, root_rel):
     backend = "win32" if sys.platform == "win32" else "posix"
-    shared = ["memmap.c", "error.c", "guard.c"]
-    files = ["../../src/" + name for name in shared]
-    backend_dir = os.path.join(ROOT, "src", backend)
-    files += sorted("../../src/%s/%s" % (backend, name) for name in os.listdir(backend_dir)
-                    if name.endswith(".c"))
-    return files
+    names = cmake_list(os.path.join(root_abs, "CMakeLists.txt"), "MEMMAP_SOURCES")
+    names += cmake_list(os.path.join(root_abs, "src", backend, "sources.cmake"), "MEMMAP_BACKEND_SOURCES")
+    return [os.path.join(root_rel, name) for name in names]
 
 
-def header_version():
-    """The project's version, written once: the MEMMAP_VERSION_* macros of the header."""
-    parts = {}
-    with open(os.path.join(ROOT, "include", "memmap.h"), encoding="utf-8") as header:
-        for line in header:
-            match = re.match(r"#define MEMMAP_VERSION_(MAJOR|MINOR|PATCH) +([0-9]+)$", line.strip())
-            if match:
-                parts[match.group(1)] = match.group(2)
-    if len(parts) != 3:
-        sys.exit("memmap: no MEMMAP_VERSION_MAJOR/MINOR/PATCH in include/memmap.h")
-    return "%s.%s.%s" % (parts["MAJOR"], parts["MINOR"], parts["PATCH"])
-
-
-def bindings_sources():
-    names = ["module.c", "errors.c", "copy.c", "map_object.c", "mmap_object.c"]
-    return ["src/" + name for name in names]
+def version(root_abs):
+    with open(os.path.join(root_abs, "include", "memmap.h"), encoding="utf-8") as f:
+        header = f.read()
+    parts = [re.search(r"#define MEMMAP_VERSION_%s (\d+)" % part, header) for part in ("MAJOR", "MINOR", "PATCH")]
+    if not all(parts):
+        sys.exit("memmap: MEMMAP_VERSION_MAJOR/MINOR/PATCH not found in memmap.h")
+    return ".".join(match.group(1) for match in parts)
 
 
 class BuildExt(build_ext):
@@ -57,7 +70,28 @@ class BuildExt(build_ext):
         super().build_extension(ext)
 
 
-sources = bindings_sources() + library_sources()
+class SelfContainedSdist(sdist):
+    """Puts the C library's sources (and the CMake files listing them) into the
+    sdist under _lib/, so that it builds outside the repository."""
+
+    def make_release_tree(self, base_dir, files):
+        # The extension's sources outside this directory come in under _lib/ instead.
+        inside = [name for name in files if not os.path.normpath(name).startswith("..")]
+        super().make_release_tree(base_dir, inside)
+        root_abs, _ = library_root()
+        target = os.path.join(base_dir, VENDORED)
+        if os.path.abspath(root_abs) == os.path.abspath(os.path.join(HERE, VENDORED)):
+            shutil.copytree(root_abs, target, dirs_exist_ok=True)  # an sdist made from an sdist
+            return
+        os.makedirs(target, exist_ok=True)
+        shutil.copy2(os.path.join(root_abs, "CMakeLists.txt"), target)
+        for sub in ("include", "src"):
+            shutil.copytree(os.path.join(root_abs, sub), os.path.join(target, sub), dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("*.o", "__pycache__"))
+
+
+root_abs, root_rel = library_root()
+sources = cmake_list(os.path.join(HERE, "sources.cmake"), "MEMMAP_PYTHON_SOURCES") + library_sources(root_abs, root_rel)
 libraries = []
 compile_args = []
 if sys.platform == "win32":
@@ -68,18 +102,18 @@ else:
         libraries = ["rt", "pthread"]
 
 setup(
-    version=header_version(),
+    version=version(root_abs),
     ext_modules=[
         Extension(
             "memmap._memmap",
             sources=sources,
-            include_dirs=["../../include", "../../src"],
+            include_dirs=[os.path.join(root_rel, "include"), os.path.join(root_rel, "src")],
             define_macros=[("MEMMAP_STATIC", None), ("Py_LIMITED_API", "0x030B0000")],
             extra_compile_args=compile_args,
             libraries=libraries,
             py_limited_api=True,
         )
     ],
-    cmdclass={"build_ext": BuildExt},
+    cmdclass={"build_ext": BuildExt, "sdist": SelfContainedSdist},
     options={"bdist_wheel": {"py_limited_api": "cp311"}},
 )

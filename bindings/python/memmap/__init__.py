@@ -55,9 +55,10 @@ from ._memmap import (
 )
 from . import _memmap
 
-# The platform's MAP_* and MADV_* constants, as the standard mmap module has them.
+# The platform's MAP_*, MADV_* and MS_* constants, as the standard mmap module has them.
+_PLATFORM_PREFIXES = ("MAP_", "MADV_", "MS_")
 globals().update({name: getattr(_memmap, name) for name in dir(_memmap)
-                  if name.startswith(("MAP_", "MADV_"))})
+                  if name.startswith(_PLATFORM_PREFIXES)})
 
 __version__ = "%d.%d.%d" % (_memmap.VERSION_MAJOR, _memmap.VERSION_MINOR, _memmap.VERSION_PATCH)
 
@@ -67,6 +68,6 @@ __all__ = [
     "PROT_NONE", "PROT_READ", "PROT_WRITE", "PROT_EXEC",
     "mmap", "error", "PAGESIZE", "ALLOCATIONGRANULARITY",
     "ACCESS_DEFAULT", "ACCESS_READ", "ACCESS_WRITE", "ACCESS_COPY",
-] + sorted(name for name in dir(_memmap) if name.startswith(("MAP_", "MADV_")))
+] + sorted(name for name in dir(_memmap) if name.startswith(_PLATFORM_PREFIXES))
 
-del _memmap
+del _memmap, _PLATFORM_PREFIXES

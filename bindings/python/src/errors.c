@@ -3,6 +3,7 @@
 #include "bindings.h"
 
 #include <errno.h>
+#include <string.h>
 
 /*
  * Every code becomes an OSError built with an errno value, so Python's own
@@ -41,7 +42,8 @@ PyObject *pymm_raise(int code, PyObject *filename)
 {
     PyObject *exc;
     int err = pymm_errno_for(code);
-    const char *message = memmap_strerror(code);
+    /* The C library's text for the errno, as os.open and the standard mmap give it. */
+    const char *message = strerror(err);
 
     if (filename)
         exc = PyObject_CallFunction(PyExc_OSError, "isO", err, message, filename);
@@ -63,32 +65,4 @@ PyObject *pymm_raise_type(const char *what, PyObject *obj)
     PyErr_Format(PyExc_TypeError, "%s, not %U", what, name);
     Py_DECREF(name);
     return NULL;
-}
-
-PyObject *pymm_raise_closed(void)
-{
-    PyErr_SetString(PyExc_ValueError, "operation on a closed map");
-    return NULL;
-}
-
-int pymm_check_unused(const pymm_core *core, const char *action)
-{
-    if (core->exports > 0) {
-        PyErr_Format(PyExc_BufferError, "cannot %s: %zd exported buffer(s) still use the map "
-                     "(release the memoryview or delete the array first)", action, core->exports);
-        return -1;
-    }
-    if (core->busy > 0) {
-        PyErr_Format(PyExc_BufferError, "cannot %s: another thread is using the map", action);
-        return -1;
-    }
-    return 0;
-}
-
-int pymm_check_not_resizing(const pymm_core *core)
-{
-    if (!core->resizing)
-        return 0;
-    PyErr_SetString(PyExc_RuntimeError, "another thread is resizing the map");
-    return -1;
 }

@@ -13,77 +13,68 @@
 #include <structmember.h>
 
 typedef struct {
-    PyObject_HEAD
-    pymm_core core;
-    PyObject *filename;    /* path or shared memory name, for repr; NULL for others */
-    PyObject *weakreflist;
+    pymm_object base;
+    PyObject *filename; /* path or shared memory name, for repr; NULL for others */
 } MapObject;
 
 PyTypeObject *pymm_Map_Type;
 
-#define CORE(self) (&((MapObject *)(self))->core)
+#define BASE(self) ((pymm_object *)(self))
 
-/* The map of an open object, or NULL with ValueError raised. */
-static memmap_t *open_map(PyObject *self)
+static int map_writable(pymm_object *self)
 {
-    memmap_t *map = CORE(self)->map;
-    if (!map) {
-        pymm_raise_closed();
-        return NULL;
-    }
-    if (pymm_check_not_resizing(CORE(self)) != 0)
-        return NULL;
-    return map;
+    return (memmap_flags(self->map) & (MEMMAP_WRITE | MEMMAP_COPY)) != 0;
 }
 
-static int is_writable(memmap_t *map)
+static void map_clear(pymm_object *self)
 {
-    return (memmap_flags(map) & (MEMMAP_WRITE | MEMMAP_COPY)) != 0;
+    Py_CLEAR(((MapObject *)self)->filename);
 }
 
-static int require_writable(memmap_t *map)
-{
-    if (is_writable(map))
-        return 0;
-    PyErr_SetString(PyExc_TypeError, "the map is read-only");
-    return -1;
-}
+static const pymm_kind map_kind = {
+    "operation on a closed map",
+    "the map is read-only",
+    "map index out of range",
+    "map indices must be integers or slices",
+    "map indices must be integers or slices",
+    "a map item must be an int in range(256)",
+    "a map item must be in range(256)",
+    1,
+    "slice assignment would change the map's size",
+    0,
+    "map items cannot be deleted",
+    "map items cannot be deleted",
+    "cannot close the map: exported buffers still use it (release the memoryview or delete the array first)",
+    "cannot resize the map: exported buffers still use it (release the memoryview or delete the array first)",
+    1,
+    0,
+    map_writable,
+    map_clear,
+};
 
 PyObject *pymm_map_new(memmap_t *map, PyObject *filename)
 {
-    MapObject *self = (MapObject *)PyType_GenericAlloc(pymm_Map_Type, 0);
+    MapObject *self = (MapObject *)pymm_alloc(pymm_Map_Type, &map_kind);
     if (!self) {
         memmap_close(map);
         return NULL;
     }
-    self->core.map = map;
+    self->base.map = map;
     Py_XINCREF(filename);
     self->filename = filename;
     return (PyObject *)self;
 }
 
-static void Map_dealloc(PyObject *self)
-{
-    PyTypeObject *type = Py_TYPE(self);
-    MapObject *m = (MapObject *)self;
-    if (m->weakreflist)
-        PyObject_ClearWeakRefs(self);
-    /* No export can be alive here: each holds a reference to the object. */
-    memmap_close(m->core.map);
-    m->core.map = NULL;
-    Py_CLEAR(m->filename);
-    ((freefunc)PyType_GetSlot(type, Py_tp_free))(self);
-    Py_DECREF(type);
-}
-
 static PyObject *Map_repr(PyObject *self)
 {
     MapObject *m = (MapObject *)self;
-    memmap_t *map = m->core.map;
+    memmap_t *map = m->base.map;
     unsigned flags;
     const char *access;
     if (!map)
         return PyUnicode_FromString("<memmap.Map closed>");
+    if (!(map = pymm_enter(BASE(self)))) /* waits for a resize in another thread */
+        return NULL;
     flags = memmap_flags(map);
     access = (flags & MEMMAP_COPY) ? "copy" : (flags & MEMMAP_WRITE) ? "read-write" : "read-only";
     if (m->filename)
@@ -101,78 +92,32 @@ PyDoc_STRVAR(close_doc,
 "nothing.  BufferError while buffers are exported (a memoryview or numpy array\n"
 "of the map is alive): release them first.");
 
-static PyObject *Map_close(PyObject *self, PyObject *unused)
-{
-    pymm_core *core = CORE(self);
-    memmap_t *map = core->map;
-    int rc;
-    (void)unused;
-    if (!map)
-        Py_RETURN_NONE;
-    if (pymm_check_unused(core, "close the map") != 0)
-        return NULL;
-    core->map = NULL;
-    /* memmap_close frees the map even when it reports an error. */
-    Py_BEGIN_ALLOW_THREADS
-    rc = memmap_close(map);
-    Py_END_ALLOW_THREADS
-    if (rc != 0)
-        return pymm_raise(rc, NULL);
-    Py_RETURN_NONE;
-}
-
-static PyObject *Map_enter(PyObject *self, PyObject *unused)
-{
-    (void)unused;
-    if (!open_map(self))
-        return NULL;
-    Py_INCREF(self);
-    return self;
-}
-
-static PyObject *Map_exit(PyObject *self, PyObject *args)
-{
-    PyObject *result;
-    (void)args;
-    result = Map_close(self, NULL);
-    if (!result)
-        return NULL;
-    Py_DECREF(result);
-    Py_RETURN_FALSE;
-}
-
 /* --- properties ------------------------------------------------------------ */
 
 static PyObject *Map_get_size(PyObject *self, void *closure)
 {
-    memmap_t *map = open_map(self);
+    memmap_t *map = pymm_enter(BASE(self));
     (void)closure;
     return map ? PyLong_FromSize_t(memmap_size(map)) : NULL;
 }
 
 static PyObject *Map_get_offset(PyObject *self, void *closure)
 {
-    memmap_t *map = open_map(self);
+    memmap_t *map = pymm_enter(BASE(self));
     (void)closure;
     return map ? PyLong_FromUnsignedLongLong(memmap_offset(map)) : NULL;
 }
 
-static PyObject *Map_get_closed(PyObject *self, void *closure)
-{
-    (void)closure;
-    return PyBool_FromLong(CORE(self)->map == NULL);
-}
-
 static PyObject *Map_get_writable(PyObject *self, void *closure)
 {
-    memmap_t *map = open_map(self);
+    memmap_t *map = pymm_enter(BASE(self));
     (void)closure;
-    return map ? PyBool_FromLong(is_writable(map)) : NULL;
+    return map ? PyBool_FromLong(map_writable(BASE(self))) : NULL;
 }
 
 static PyObject *Map_get_copy_on_write(PyObject *self, void *closure)
 {
-    memmap_t *map = open_map(self);
+    memmap_t *map = pymm_enter(BASE(self));
     (void)closure;
     return map ? PyBool_FromLong((memmap_flags(map) & MEMMAP_COPY) != 0) : NULL;
 }
@@ -180,181 +125,11 @@ static PyObject *Map_get_copy_on_write(PyObject *self, void *closure)
 static PyGetSetDef Map_getset[] = {
     {"size", Map_get_size, NULL, "Mapped length in bytes (len(map)).", NULL},
     {"offset", Map_get_offset, NULL, "File offset of the first mapped byte (0 for anonymous and shared memory).", NULL},
-    {"closed", Map_get_closed, NULL, "True once close() has run.", NULL},
+    {"closed", pymm_get_closed, NULL, "True once close() has run.", NULL},
     {"writable", Map_get_writable, NULL, "True for 'r+', 'w+', 'x+' and 'c' maps, anonymous and writable shared memory.", NULL},
     {"copy_on_write", Map_get_copy_on_write, NULL, "True for a private copy-on-write ('c') map.", NULL},
     {NULL, NULL, NULL, NULL, NULL}
 };
-
-/* --- the buffer protocol ---------------------------------------------------- */
-
-static int Map_getbuffer(PyObject *self, Py_buffer *view, int flags)
-{
-    pymm_core *core = CORE(self);
-    memmap_t *map = open_map(self);
-    if (!map) {
-        view->obj = NULL;
-        return -1;
-    }
-    if (PyBuffer_FillInfo(view, self, memmap_data(map), (Py_ssize_t)memmap_size(map), !is_writable(map), flags) != 0)
-        return -1;
-    core->exports++;
-    return 0;
-}
-
-static void Map_releasebuffer(PyObject *self, Py_buffer *view)
-{
-    (void)view;
-    CORE(self)->exports--;
-}
-
-/* --- sequence and mapping ----------------------------------------------------- */
-
-static Py_ssize_t Map_length(PyObject *self)
-{
-    memmap_t *map = open_map(self);
-    return map ? (Py_ssize_t)memmap_size(map) : -1;
-}
-
-/* An int index, negative counting from the end, checked against the map's size. */
-static int item_index(memmap_t *map, Py_ssize_t index, size_t *at)
-{
-    Py_ssize_t size = (Py_ssize_t)memmap_size(map);
-    if (index < 0)
-        index += size;
-    if (index < 0 || index >= size) {
-        PyErr_SetString(PyExc_IndexError, "map index out of range");
-        return -1;
-    }
-    *at = (size_t)index;
-    return 0;
-}
-
-/* Iteration yields ints, as iterating over bytes does. */
-static PyObject *Map_item(PyObject *self, Py_ssize_t index)
-{
-    memmap_t *map = open_map(self);
-    unsigned char byte;
-    size_t at;
-    if (!map || item_index(map, index, &at) != 0 || pymm_read(CORE(self), at, &byte, 1) != 0)
-        return NULL;
-    return PyLong_FromLong(byte);
-}
-
-static PyObject *Map_bytes(PyObject *self, PyObject *unused)
-{
-    memmap_t *map = open_map(self);
-    (void)unused;
-    return map ? pymm_read_bytes(CORE(self), 0, memmap_size(map)) : NULL;
-}
-
-static PyObject *Map_subscript(PyObject *self, PyObject *key)
-{
-    memmap_t *map;
-    if (PyIndex_Check(key)) {
-        Py_ssize_t index = PyNumber_AsSsize_t(key, PyExc_IndexError);
-        unsigned char byte;
-        size_t at;
-        if (index == -1 && PyErr_Occurred())
-            return NULL;
-        if (!(map = open_map(self)) || item_index(map, index, &at) != 0)
-            return NULL;
-        if (pymm_read(CORE(self), at, &byte, 1) != 0)
-            return NULL;
-        return PyLong_FromLong(byte);
-    }
-    if (PySlice_Check(key)) {
-        Py_ssize_t start, stop, step, count;
-        if (PySlice_Unpack(key, &start, &stop, &step) != 0)
-            return NULL;
-        if (!(map = open_map(self)))
-            return NULL;
-        count = PySlice_AdjustIndices((Py_ssize_t)memmap_size(map), &start, &stop, step);
-        if (step == 1)
-            return pymm_read_bytes(CORE(self), (size_t)start, (size_t)count);
-        return pymm_read_strided(CORE(self), start, step, count);
-    }
-    pymm_raise_type("map indices must be integers or slices", key);
-    return NULL;
-}
-
-static int assign_item(PyObject *self, PyObject *key, PyObject *value)
-{
-    Py_ssize_t index = PyNumber_AsSsize_t(key, PyExc_IndexError);
-    long byte;
-    memmap_t *map;
-    unsigned char b;
-    size_t at;
-
-    if (index == -1 && PyErr_Occurred())
-        return -1;
-    if (!PyIndex_Check(value)) {
-        pymm_raise_type("a map item must be an int in range(256)", value);
-        return -1;
-    }
-    byte = PyLong_AsLong(value);
-    if (byte == -1 && PyErr_Occurred())
-        return -1;
-    if (byte < 0 || byte > 255) {
-        PyErr_SetString(PyExc_ValueError, "a map item must be in range(256)");
-        return -1;
-    }
-    if (!(map = open_map(self)) || require_writable(map) != 0 || item_index(map, index, &at) != 0)
-        return -1;
-    b = (unsigned char)byte;
-    return pymm_write(CORE(self), at, &b, 1);
-}
-
-static int assign_slice(PyObject *self, PyObject *key, PyObject *value)
-{
-    Py_ssize_t start, stop, step, count;
-    Py_buffer data;
-    memmap_t *map;
-    int rc = -1;
-
-    if (PySlice_Unpack(key, &start, &stop, &step) != 0)
-        return -1;
-    if (PyObject_GetBuffer(value, &data, PyBUF_SIMPLE) != 0)
-        return -1;
-    if (!(map = open_map(self)) || require_writable(map) != 0)
-        goto done;
-    count = PySlice_AdjustIndices((Py_ssize_t)memmap_size(map), &start, &stop, step);
-    if (data.len != count) {
-        PyErr_Format(PyExc_ValueError, "slice assignment would change the map's size "
-                     "(%zd bytes given for a slice of %zd)", data.len, count);
-        goto done;
-    }
-    if (step == 1) {
-        rc = pymm_write_buffer(CORE(self), (size_t)start, data.buf, (size_t)count);
-    } else {
-        /* Through a private copy when the data lies in the map itself. */
-        unsigned char *copy = PyMem_Malloc(count ? (size_t)count : 1);
-        if (!copy) {
-            PyErr_NoMemory();
-            goto done;
-        }
-        memcpy(copy, data.buf, (size_t)count);
-        rc = pymm_write_strided(CORE(self), start, step, count, copy);
-        PyMem_Free(copy);
-    }
-done:
-    PyBuffer_Release(&data);
-    return rc;
-}
-
-static int Map_ass_subscript(PyObject *self, PyObject *key, PyObject *value)
-{
-    if (!value) {
-        PyErr_SetString(PyExc_TypeError, "map items cannot be deleted");
-        return -1;
-    }
-    if (PyIndex_Check(key))
-        return assign_item(self, key, value);
-    if (PySlice_Check(key))
-        return assign_slice(self, key, value);
-    pymm_raise_type("map indices must be integers or slices", key);
-    return -1;
-}
 
 /* --- read_at and write_at ------------------------------------------------------- */
 
@@ -377,9 +152,9 @@ static PyObject *Map_read_at(PyObject *self, PyObject *args, PyObject *kwargs)
         return NULL;
     if (pymm_offset_arg(offset_obj, "offset", &offset) != 0 || pymm_length_arg(length_obj, "length", &length) != 0)
         return NULL;
-    if (!(map = open_map(self)) || pymm_check_range(offset, length, memmap_size(map), &at, &n) != 0)
+    if (!(map = pymm_enter(BASE(self))) || pymm_check_range(offset, length, memmap_size(map), &at, &n) != 0)
         return NULL;
-    return pymm_read_bytes(CORE(self), at, n);
+    return pymm_read_bytes(BASE(self), at, n);
 }
 
 PyDoc_STRVAR(write_at_doc,
@@ -402,10 +177,10 @@ static PyObject *Map_write_at(PyObject *self, PyObject *args, PyObject *kwargs)
         return NULL;
     if (pymm_offset_arg(offset_obj, "offset", &offset) != 0)
         goto done;
-    if (!(map = open_map(self)) || require_writable(map) != 0 ||
+    if (!(map = pymm_enter(BASE(self))) || pymm_require_writable(BASE(self)) != 0 ||
         pymm_check_range(offset, data.len, memmap_size(map), &at, &n) != 0)
         goto done;
-    if (pymm_write_buffer(CORE(self), at, data.buf, n) == 0)
+    if (pymm_write_buffer(BASE(self), at, data.buf, n) == 0)
         result = PyLong_FromSsize_t(data.len);
 done:
     PyBuffer_Release(&data);
@@ -421,7 +196,7 @@ static memmap_t *range_of(PyObject *self, PyObject *offset_obj, PyObject *length
     memmap_t *map;
     if (pymm_offset_arg(offset_obj, "offset", &offset) != 0 || pymm_length_arg(length_obj, "length", &length) != 0)
         return NULL;
-    if (!(map = open_map(self)) || pymm_check_range(offset, length, memmap_size(map), at, n) != 0)
+    if (!(map = pymm_enter(BASE(self))) || pymm_check_range(offset, length, memmap_size(map), at, n) != 0)
         return NULL;
     return map;
 }
@@ -433,9 +208,9 @@ static memmap_t *range_of(PyObject *self, PyObject *offset_obj, PyObject *length
     do {                                                     \
         int rc_ = 0;                                         \
         if ((n) > 0) {                                       \
-            PYMM_BEGIN_BLOCKING(CORE(self));                 \
+            PYMM_BEGIN_BLOCKING(BASE(self));                 \
             rc_ = (call);                                    \
-            PYMM_END_BLOCKING(CORE(self));                   \
+            PYMM_END_BLOCKING(BASE(self));                   \
         }                                                    \
         if (rc_ != 0)                                        \
             return pymm_raise(rc_, NULL);                    \
@@ -566,32 +341,24 @@ static PyObject *Map_resize(PyObject *self, PyObject *args, PyObject *kwargs)
     Py_ssize_t length;
     int truncate = 0, sparse = 0, may_move = 1, rc;
     unsigned flags;
-    memmap_t *map;
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|$ppp:resize", keywords, &length_obj, &truncate, &sparse,
                                      &may_move))
         return NULL;
     if (pymm_offset_arg(length_obj, "new_length", &length) != 0)
         return NULL;
-    if (!(map = open_map(self)) || pymm_check_unused(CORE(self), "resize the map") != 0)
+    if (!pymm_enter(BASE(self)))
         return NULL;
     flags = (truncate ? MEMMAP_TRUNCATE : 0u) | (sparse ? MEMMAP_SPARSE : 0u) | (may_move ? 0u : MEMMAP_NOMOVE);
-    /* resize changes the mapping itself: no other thread may touch it meanwhile
-     * (resizing), nor close or resize it (busy). */
-    CORE(self)->resizing = 1;
-    PYMM_BEGIN_BLOCKING(CORE(self));
-    rc = memmap_resize(map, (size_t)length, flags);
-    PYMM_END_BLOCKING(CORE(self));
-    CORE(self)->resizing = 0;
+    if (pymm_resize(BASE(self), (size_t)length, flags, &rc) != 0)
+        return NULL;
     if (rc != 0)
         return pymm_raise(rc, NULL);
     Py_RETURN_NONE;
 }
 
 static PyMethodDef Map_methods[] = {
-    {"close", Map_close, METH_NOARGS, close_doc},
-    {"__bytes__", Map_bytes, METH_NOARGS, "A guarded copy of the whole map."},
-    {"__enter__", Map_enter, METH_NOARGS, "Return the map itself."},
-    {"__exit__", Map_exit, METH_VARARGS, "Close the map."},
+    {"close", pymm_close, METH_NOARGS, close_doc},
+    PYMM_CORE_METHODS,
     {"read_at", (PyCFunction)(void (*)(void))Map_read_at, METH_VARARGS | METH_KEYWORDS, read_at_doc},
     {"write_at", (PyCFunction)(void (*)(void))Map_write_at, METH_VARARGS | METH_KEYWORDS, write_at_doc},
     {"sync", (PyCFunction)(void (*)(void))Map_sync, METH_VARARGS | METH_KEYWORDS, sync_doc},
@@ -604,7 +371,7 @@ static PyMethodDef Map_methods[] = {
 };
 
 static PyMemberDef Map_members[] = {
-    {"__weaklistoffset__", T_PYSSIZET, offsetof(MapObject, weakreflist), READONLY, NULL},
+    {"__weaklistoffset__", T_PYSSIZET, offsetof(pymm_object, weakreflist), READONLY, NULL},
     {NULL, 0, 0, 0, NULL}
 };
 
@@ -625,18 +392,11 @@ PyDoc_STRVAR(Map_doc,
 
 static PyType_Slot Map_slots[] = {
     {Py_tp_doc, (void *)Map_doc},
-    {Py_tp_dealloc, Map_dealloc},
     {Py_tp_repr, Map_repr},
     {Py_tp_methods, Map_methods},
     {Py_tp_members, Map_members},
     {Py_tp_getset, Map_getset},
-    {Py_bf_getbuffer, Map_getbuffer},
-    {Py_bf_releasebuffer, Map_releasebuffer},
-    {Py_sq_length, Map_length},
-    {Py_sq_item, Map_item},
-    {Py_mp_length, Map_length},
-    {Py_mp_subscript, Map_subscript},
-    {Py_mp_ass_subscript, Map_ass_subscript},
+    PYMM_CORE_SLOTS,
     {0, NULL}
 };
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * memmap.mmap: a drop-in for the standard library's mmap.mmap (Python 3.11),
- * on top of the memmap library.
+ * memmap.mmap: a drop-in for the standard library's mmap.mmap, as Python 3.11
+ * to 3.15 have it (trackfd, seekable, flush flags, set_name), on top of the
+ * memmap library and the object core both map types share (core.c).
  *
  * It takes the same arguments, has the same methods, attributes, constants and
  * errors (exception types and, where code may test them, messages), and keeps
@@ -11,14 +12,10 @@
  *  - a writable map that grows a file allocates its blocks (a full disk is an
  *    OSError at resize time, not a SIGBUS later);
  *  - madvise exists on every platform; MADV_DONTNEED never discards data;
- *  - growing a MAP_SHARED anonymous map raises SystemError (the standard module
- *    on Linux grows the mapping but not the memory behind it: touching the new
- *    part raises SIGBUS);
  *  - anonymous memory that grows again after a shrink reads as zero there (the
  *    standard module's mremap brings back the stale bytes of the last page);
  *  - resize(0) gives an empty map (the standard module's mremap fails with
- *    EINVAL on Linux), and size() of anonymous memory is its length (the
- *    standard module asks fstat(-1) on POSIX and fails with EBADF);
+ *    EINVAL on Linux);
  *  - on Windows a tagname names a memmap shared memory object (so the same
  *    name also works with memmap.shared_memory on every platform).
  */
@@ -28,17 +25,8 @@
 #include <string.h>
 #include <structmember.h>
 
-#ifdef _WIN32
-#  include <io.h>
-#  include <sys/stat.h>
-#  ifndef S_ISREG
-#    define S_ISREG(mode) (((mode) & _S_IFMT) == _S_IFREG)
-#  endif
-#else
+#ifndef _WIN32
 #  include <sys/mman.h>
-#  include <sys/stat.h>
-#  include <unistd.h>
-#  include <fcntl.h>
 #endif
 
 #ifndef _WIN32
@@ -57,124 +45,113 @@ enum access_mode { ACCESS_DEFAULT, ACCESS_READ, ACCESS_WRITE, ACCESS_COPY };
 #ifndef MAP_PRIVATE
 #  define MAP_PRIVATE 0x02
 #endif
+/* flush()'s flags where the OS has no msync (Windows): Linux's values. */
+#ifndef MS_ASYNC
+#  define MS_ASYNC 1
+#  define MS_INVALIDATE 2
+#  define MS_SYNC 4
+#endif
+
+#if defined(__linux__)
+#  include <sys/prctl.h>
+#  ifndef PR_SET_VMA
+#    define PR_SET_VMA 0x53564d41
+#    define PR_SET_VMA_ANON_NAME 0
+#  endif
+#endif
 
 typedef struct {
-    PyObject_HEAD
-    pymm_core core;
+    pymm_object base;
     Py_ssize_t pos;      /* the file-like cursor; may exceed the size after a resize */
     int access;          /* enum access_mode, as the standard module reports it */
-    int fd;              /* our duplicate of the file, for size(); -1 for anonymous memory */
-    PyObject *weakreflist;
+    int file_backed;     /* a map of a file, not anonymous memory */
+    int trackfd;         /* size() and resize() may use the file (trackfd=True) */
 } MmapObject;
 
 PyTypeObject *pymm_mmap_Type;
 
-#define CORE(self) (&((MmapObject *)(self))->core)
+#define BASE(self) ((pymm_object *)(self))
+
+static int mmap_writable(pymm_object *self)
+{
+    return ((MmapObject *)self)->access != ACCESS_READ;
+}
 
 /* The standard module's wording, which callers match on. */
-#define MSG_CLOSED "mmap closed or invalid"
-#define MSG_READONLY "mmap can't modify a readonly memory map."
+static const pymm_kind mmap_kind = {
+    "mmap closed or invalid",
+    "mmap can't modify a readonly memory map.",
+    "mmap index out of range",
+    "mmap indices must be integers",
+    "mmap indices must be integer",
+    "mmap item value must be an int",
+    "mmap item value must be in range(0, 256)",
+    0,
+    "mmap slice assignment is wrong size",
+    1,
+    "mmap doesn't support item deletion",
+    "mmap object doesn't support slice deletion",
+    "cannot close exported pointers exist",
+    "mmap can't resize with extant buffers exported.",
+    0,
+    1,
+    mmap_writable,
+    NULL,
+};
 
 static memmap_t *valid_map(MmapObject *self)
 {
-    if (!self->core.map) {
-        PyErr_SetString(PyExc_ValueError, MSG_CLOSED);
-        return NULL;
-    }
-    if (pymm_check_not_resizing(&self->core) != 0)
-        return NULL;
-    return self->core.map;
+    return pymm_enter(BASE(self));
 }
 
 static Py_ssize_t map_size(MmapObject *self)
 {
-    return (Py_ssize_t)memmap_size(self->core.map);
+    return (Py_ssize_t)memmap_size(self->base.map);
 }
 
 static int is_writable(MmapObject *self)
 {
-    if (self->access != ACCESS_READ)
-        return 1;
-    PyErr_SetString(PyExc_TypeError, MSG_READONLY);
-    return 0;
+    return pymm_require_writable(BASE(self)) == 0;
 }
 
 /* --- creation ------------------------------------------------------------------ */
-
-/* Closes our duplicate of the file. */
-static void close_fd(MmapObject *self)
-{
-    if (self->fd >= 0) {
-#ifdef _WIN32
-        _close(self->fd);
-#else
-        close(self->fd);
-#endif
-        self->fd = -1;
-    }
-}
-
-/* A duplicate of fd that the child of an exec does not inherit. */
-static int duplicate_fd(int fd)
-{
-#ifdef _WIN32
-    return _dup(fd);
-#else
-    return fcntl(fd, F_DUPFD_CLOEXEC, 0);
-#endif
-}
-
-#ifdef _WIN32
-typedef struct _stat64 file_status;
-#  define fstat_fd _fstat64
-#else
-typedef struct stat file_status;
-#  define fstat_fd fstat
-#endif
-
-/* fstat with 64-bit sizes everywhere; -1 with OSError raised. */
-static int status_of(int fd, file_status *st)
-{
-    if (fstat_fd(fd, st) != 0) {
-        PyErr_SetFromErrno(PyExc_OSError);
-        return -1;
-    }
-    return 0;
-}
-
-/* The size of the file behind fd, or -1 with OSError raised. */
-static long long file_size_of(int fd)
-{
-    file_status st;
-    return status_of(fd, &st) == 0 ? (long long)st.st_size : -1;
-}
 
 /*
  * Checks the requested range against the file as the standard module does
  * (only regular files; its messages), and turns length 0 into "to the end".
  */
-static int check_file_range(int fd, Py_ssize_t *length, long long offset, int writable)
+static int check_file_range(memmap_file_t file, Py_ssize_t *length, long long offset, int writable)
 {
-    file_status st;
-    if (status_of(fd, &st) != 0)
-        return -1;
+    uint64_t size;
+    int rc = memmap_file_length(file, &size);
     (void)writable;
-    if (!S_ISREG(st.st_mode))
-        return 0;
+    if (rc == MEMMAP_EISDIR) {
+        /* What the system's mmap says: EINVAL for length 0 (the standard
+         * module maps a non-regular file as asked), ENODEV otherwise. */
+        errno = *length == 0 ? EINVAL : ENODEV;
+        PyErr_SetFromErrno(PyExc_OSError);
+        return -1;
+    }
+    if (rc == MEMMAP_ENOTSUP || rc == MEMMAP_ENODEV)
+        return 0; /* not a regular file: mapped as asked, and memmap_open_file decides */
+    if (rc != 0) {
+        pymm_raise(rc, NULL);
+        return -1;
+    }
     if (*length == 0) {
-        if (st.st_size == 0) {
+        if (size == 0) {
             PyErr_SetString(PyExc_ValueError, "cannot mmap an empty file");
             return -1;
         }
-        if (offset >= (long long)st.st_size) {
+        if ((uint64_t)offset >= size) {
             PyErr_SetString(PyExc_ValueError, "mmap offset is greater than file size");
             return -1;
         }
-        if ((unsigned long long)(st.st_size - offset) > (unsigned long long)PY_SSIZE_T_MAX) {
+        if (size - (uint64_t)offset > (uint64_t)PY_SSIZE_T_MAX) {
             PyErr_SetString(PyExc_ValueError, "mmap length is too large");
             return -1;
         }
-        *length = (Py_ssize_t)(st.st_size - offset);
+        *length = (Py_ssize_t)(size - (uint64_t)offset);
         return 0;
     }
 #ifdef _WIN32
@@ -182,7 +159,7 @@ static int check_file_range(int fd, Py_ssize_t *length, long long offset, int wr
     if (writable)
         return 0;
 #endif
-    if (offset > (long long)st.st_size || (long long)st.st_size - offset < (long long)*length) {
+    if ((uint64_t)offset > size || size - (uint64_t)offset < (uint64_t)*length) {
         PyErr_SetString(PyExc_ValueError, "mmap length is greater than file size");
         return -1;
     }
@@ -218,6 +195,11 @@ static int translate_access(int flags, int prot, int *access, unsigned *mflags)
         PyErr_SetString(PyExc_ValueError, "mmap invalid access parameter.");
         return -1;
     }
+    if (!(flags & (MAP_SHARED | MAP_PRIVATE))) {
+        errno = EINVAL; /* what mmap says to neither */
+        PyErr_SetFromErrno(PyExc_OSError);
+        return -1;
+    }
     *mflags = MEMMAP_READ;
     if (prot & MEMMAP_WRITE)
         *mflags |= (flags & MAP_PRIVATE) ? MEMMAP_COPY : MEMMAP_WRITE;
@@ -232,7 +214,7 @@ static int translate_access(int flags, int prot, int *access, unsigned *mflags)
     return 0;
 }
 
-/* Maps what the constructor asked for; sets self->core.map and self->fd, or raises. */
+/* Maps what the constructor asked for into self->base.map, or raises. */
 static int map_for(MmapObject *self, int fileno, Py_ssize_t length, long long offset, unsigned mflags,
                    PyObject *tagname)
 {
@@ -257,35 +239,30 @@ static int map_for(MmapObject *self, int fileno, Py_ssize_t length, long long of
                 pymm_raise(rc, tagname);
                 return -1;
             }
-            self->core.map = map;
+            self->base.map = map;
             return 0;
         }
 #else
         (void)tagname;
 #endif
+        if (length == 0) {
+            /* What the system's mmap says to an empty anonymous map. */
+            errno = EINVAL;
+            PyErr_SetFromErrno(PyExc_OSError);
+            return -1;
+        }
         Py_BEGIN_ALLOW_THREADS
         rc = memmap_anon(&map, (size_t)length, anon_flags);
         Py_END_ALLOW_THREADS
     } else {
         memmap_options opt;
         memmap_file_t file;
-#ifdef _WIN32
-        intptr_t handle = _get_osfhandle(fileno);
-        if (handle == -1) {
-            pymm_raise(MEMMAP_EBADF, NULL);
+        if (pymm_file_from_fd(fileno, &file) != 0)
             return -1;
-        }
-        file = (memmap_file_t)handle;
-#else
-        file = fileno;
-#endif
-        if (check_file_range(fileno, &length, offset, (mflags & MEMMAP_WRITE) != 0) != 0)
+        if (check_file_range(file, &length, offset, (mflags & MEMMAP_WRITE) != 0) != 0)
             return -1;
-        self->fd = duplicate_fd(fileno);
-        if (self->fd < 0) {
-            PyErr_SetFromErrno(PyExc_OSError);
-            return -1;
-        }
+        self->file_backed = 1;
+        /* The map holds the one duplicate of the file it needs (size(), resize()). */
         memset(&opt, 0, sizeof opt);
         opt.offset = (uint64_t)offset;
         opt.length = (size_t)length;
@@ -297,18 +274,18 @@ static int map_for(MmapObject *self, int fileno, Py_ssize_t length, long long of
         pymm_raise(rc, NULL);
         return -1;
     }
-    self->core.map = map;
+    self->base.map = map;
     return 0;
 }
 
 static PyObject *mmap_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
 #ifdef _WIN32
-    static char *keywords[] = {"fileno", "length", "tagname", "access", "offset", NULL};
+    static char *keywords[] = {"fileno", "length", "tagname", "access", "offset", "trackfd", NULL};
 #else
-    static char *keywords[] = {"fileno", "length", "flags", "prot", "access", "offset", NULL};
+    static char *keywords[] = {"fileno", "length", "flags", "prot", "access", "offset", "trackfd", NULL};
 #endif
-    int fileno, flags = MAP_SHARED, prot = MEMMAP_READ | MEMMAP_WRITE, access = ACCESS_DEFAULT;
+    int fileno, flags = MAP_SHARED, prot = MEMMAP_READ | MEMMAP_WRITE, access = ACCESS_DEFAULT, trackfd = 1;
     Py_ssize_t length;
     long long offset = 0;
     PyObject *tagname = NULL;
@@ -316,12 +293,12 @@ static PyObject *mmap_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     MmapObject *self;
 
 #ifdef _WIN32
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "in|OiL:mmap", keywords, &fileno, &length, &tagname, &access,
-                                     &offset))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "in|OiL$p:mmap", keywords, &fileno, &length, &tagname, &access,
+                                     &offset, &trackfd))
         return NULL;
 #else
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "in|iiiL:mmap", keywords, &fileno, &length, &flags, &prot,
-                                     &access, &offset))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "in|iiiL$p:mmap", keywords, &fileno, &length, &flags, &prot,
+                                     &access, &offset, &trackfd))
         return NULL;
 #endif
     if (length < 0) {
@@ -335,89 +312,24 @@ static PyObject *mmap_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     if (translate_access(flags, prot, &access, &mflags) != 0)
         return NULL;
 
-    self = (MmapObject *)((allocfunc)PyType_GetSlot(type, Py_tp_alloc))(type, 0);
+    self = (MmapObject *)pymm_alloc(type, &mmap_kind);
     if (!self)
         return NULL;
-    self->fd = -1;
     self->access = access;
+    self->trackfd = trackfd;
     if (map_for(self, fileno, length, offset, mflags, tagname) != 0) {
         Py_DECREF(self);
         return NULL;
     }
-    if (prot == 0 && memmap_size(self->core.map) > 0) {
+    if (prot == 0 && memmap_size(self->base.map) > 0) {
         /* PROT_NONE, as asked: guarded copies raise, exported buffers fault. */
-        int rc = memmap_protect(self->core.map, 0, 0, MEMMAP_NONE);
+        int rc = memmap_protect(self->base.map, 0, 0, MEMMAP_NONE);
         if (rc != 0) {
             Py_DECREF(self);
             return pymm_raise(rc, NULL);
         }
     }
     return (PyObject *)self;
-}
-
-static void mmap_dealloc(PyObject *obj)
-{
-    MmapObject *self = (MmapObject *)obj;
-    PyTypeObject *type = Py_TYPE(obj);
-    if (self->weakreflist)
-        PyObject_ClearWeakRefs(obj);
-    memmap_close(self->core.map);
-    self->core.map = NULL;
-    close_fd(self);
-    ((freefunc)PyType_GetSlot(type, Py_tp_free))(obj);
-    Py_DECREF(type);
-}
-
-/* --- closing -------------------------------------------------------------------- */
-
-static PyObject *mmap_close(PyObject *obj, PyObject *unused)
-{
-    MmapObject *self = (MmapObject *)obj;
-    memmap_t *map = self->core.map;
-    int rc;
-    (void)unused;
-    if (self->core.exports > 0) {
-        PyErr_SetString(PyExc_BufferError, "cannot close exported pointers exist");
-        return NULL;
-    }
-    if (pymm_check_unused(&self->core, "close the mmap") != 0)
-        return NULL;
-    self->core.map = NULL;
-    close_fd(self);
-    if (!map)
-        Py_RETURN_NONE;
-    Py_BEGIN_ALLOW_THREADS
-    rc = memmap_close(map);
-    Py_END_ALLOW_THREADS
-    if (rc != 0)
-        return pymm_raise(rc, NULL);
-    Py_RETURN_NONE;
-}
-
-static PyObject *mmap_enter(PyObject *obj, PyObject *unused)
-{
-    (void)unused;
-    if (!valid_map((MmapObject *)obj))
-        return NULL;
-    Py_INCREF(obj);
-    return obj;
-}
-
-static PyObject *mmap_exit(PyObject *obj, PyObject *args)
-{
-    PyObject *result;
-    (void)args;
-    result = mmap_close(obj, NULL);
-    if (!result)
-        return NULL;
-    Py_DECREF(result);
-    Py_RETURN_NONE;
-}
-
-static PyObject *mmap_get_closed(PyObject *obj, void *closure)
-{
-    (void)closure;
-    return PyBool_FromLong(((MmapObject *)obj)->core.map == NULL);
 }
 
 static PyObject *mmap_repr(PyObject *obj)
@@ -432,12 +344,12 @@ static PyObject *mmap_repr(PyObject *obj)
         name = PyObject_GetAttrString((PyObject *)Py_TYPE(obj), "__qualname__");
     if (!name)
         return NULL;
-    if (!self->core.map)
+    if (!self->base.map)
         repr = PyUnicode_FromFormat("<%U closed=True>", name);
     else
         repr = PyUnicode_FromFormat("<%U closed=False, access=%s, length=%zd, pos=%zd, offset=%llu>", name,
                                     access_names[self->access], map_size(self), self->pos,
-                                    (unsigned long long)memmap_offset(self->core.map));
+                                    (unsigned long long)memmap_offset(self->base.map));
     Py_DECREF(name);
     return repr;
 }
@@ -472,7 +384,7 @@ static PyObject *mmap_read(PyObject *obj, PyObject *args)
     left = remaining(self);
     if (n < 0 || n > left)
         n = left;
-    result = pymm_read_bytes(&self->core, (size_t)self->pos, (size_t)n);
+    result = pymm_read_bytes(BASE(self), (size_t)self->pos, (size_t)n);
     if (result)
         self->pos += n;
     return result;
@@ -489,7 +401,7 @@ static PyObject *mmap_read_byte(PyObject *obj, PyObject *unused)
         PyErr_SetString(PyExc_ValueError, "read byte out of range");
         return NULL;
     }
-    if (pymm_read(&self->core, (size_t)self->pos, &byte, 1) != 0)
+    if (pymm_read(BASE(self), (size_t)self->pos, &byte, 1) != 0)
         return NULL;
     self->pos++;
     return PyLong_FromLong(byte);
@@ -505,12 +417,12 @@ static PyObject *mmap_readline(PyObject *obj, PyObject *unused)
         return NULL;
     start = self->pos;
     end = start + remaining(self);
-    newline = pymm_find_newline(&self->core, (size_t)start, (size_t)end);
+    newline = pymm_find_newline(BASE(self), (size_t)start, (size_t)end);
     if (newline < 0)
         return NULL;
     if (newline < end)
         newline++; /* the line keeps its '\n' */
-    line = pymm_read_bytes(&self->core, (size_t)start, (size_t)(newline - start));
+    line = pymm_read_bytes(BASE(self), (size_t)start, (size_t)(newline - start));
     if (line)
         self->pos = newline;
     return line;
@@ -530,7 +442,7 @@ static PyObject *mmap_write(PyObject *obj, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "data out of range");
         goto done;
     }
-    if (pymm_write_buffer(&self->core, (size_t)self->pos, data.buf, (size_t)data.len) != 0)
+    if (pymm_write_buffer(BASE(self), (size_t)self->pos, data.buf, (size_t)data.len) != 0)
         goto done;
     self->pos += data.len;
     result = PyLong_FromSsize_t(data.len);
@@ -551,7 +463,7 @@ static PyObject *mmap_write_byte(PyObject *obj, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "write byte out of range");
         return NULL;
     }
-    if (pymm_write(&self->core, (size_t)self->pos, &byte, 1) != 0)
+    if (pymm_write(BASE(self), (size_t)self->pos, &byte, 1) != 0)
         return NULL;
     self->pos++;
     Py_RETURN_NONE;
@@ -588,10 +500,17 @@ static PyObject *mmap_seek(PyObject *obj, PyObject *args)
     if (where < 0 || where > size)
         goto out_of_range;
     self->pos = where;
-    Py_RETURN_NONE;
+    return PyLong_FromSsize_t(where); /* 3.13 returns the new position */
 out_of_range:
     PyErr_SetString(PyExc_ValueError, "seek out of range");
     return NULL;
+}
+
+static PyObject *mmap_seekable(PyObject *obj, PyObject *unused)
+{
+    (void)obj;
+    (void)unused;
+    Py_RETURN_TRUE;
 }
 
 static PyObject *mmap_tell(PyObject *obj, PyObject *unused)
@@ -629,10 +548,16 @@ static PyObject *find_common(MmapObject *self, PyObject *args, int reverse)
     if (!valid_map(self))
         goto done;
     size = map_size(self);
-    /* The search starts at the cursor unless told otherwise. */
-    start = clamp_bound(start == PY_SSIZE_T_MIN ? self->pos : start, size);
+    if (start == PY_SSIZE_T_MIN)
+        start = self->pos; /* the search starts at the cursor unless told otherwise */
+    if (start > size) {
+        /* Nothing, not even b'', is found past the end (Python 3.15). */
+        result = PyLong_FromLong(-1);
+        goto done;
+    }
+    start = clamp_bound(start, size);
     end = clamp_bound(end, size);
-    if (pymm_find(&self->core, needle.buf, (size_t)needle.len, (size_t)start, (size_t)end, reverse, &found) == 0)
+    if (pymm_find(BASE(self), needle.buf, (size_t)needle.len, (size_t)start, (size_t)end, reverse, &found) == 0)
         result = PyLong_FromSsize_t(found);
 done:
     PyBuffer_Release(&needle);
@@ -662,44 +587,51 @@ static PyObject *mmap_move(PyObject *obj, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "source, destination, or count out of range");
         return NULL;
     }
-    if (pymm_move(&self->core, (size_t)dest, (size_t)src, (size_t)count) != 0)
+    if (pymm_move(BASE(self), (size_t)dest, (size_t)src, (size_t)count) != 0)
         return NULL;
     Py_RETURN_NONE;
 }
 
 /* --- flush, madvise, size, resize ---------------------------------------------------- */
 
-static PyObject *mmap_flush(PyObject *obj, PyObject *args)
+static PyObject *mmap_flush(PyObject *obj, PyObject *args, PyObject *kwargs)
 {
+    static char *keywords[] = {"offset", "size", "flags", NULL};
     MmapObject *self = (MmapObject *)obj;
     Py_ssize_t offset = 0, size = PY_SSIZE_T_MIN, map_len;
-    int rc = 0;
-    if (!PyArg_ParseTuple(args, "|nn:flush", &offset, &size))
+    int flags = MS_SYNC, rc = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|nn$i:flush", keywords, &offset, &size, &flags))
         return NULL;
     if (!valid_map(self))
         return NULL;
     map_len = map_size(self);
-    if (size == PY_SSIZE_T_MIN)
-        size = map_len;
+    if (size == PY_SSIZE_T_MIN) /* from offset to the end (Python 3.15) */
+        size = offset >= 0 && offset <= map_len ? map_len - offset : 0;
     if (size < 0 || offset < 0 || map_len - offset < size) {
         PyErr_SetString(PyExc_ValueError, "flush values out of range");
         return NULL;
     }
+    if ((flags & ~(MS_SYNC | MS_ASYNC | MS_INVALIDATE)) != 0 || (flags & MS_SYNC && flags & MS_ASYNC)) {
+        errno = EINVAL; /* what msync says */
+        return PyErr_SetFromErrno(PyExc_OSError);
+    }
     if (self->access == ACCESS_READ || self->access == ACCESS_COPY)
         Py_RETURN_NONE;
 #ifndef _WIN32
-    /* msync, which the standard module calls directly, wants a page-aligned
-     * start; keep its error so code written for it behaves the same. */
-    if (((uintptr_t)memmap_data(self->core.map) + (uintptr_t)offset) % memmap_page_size() != 0) {
+    /* memmap_sync needs no alignment, but the standard module's msync does, and
+     * code written for it may rely on the error: keep it. */
+    if (((uintptr_t)memmap_data(self->base.map) + (uintptr_t)offset) % memmap_page_size() != 0) {
         errno = EINVAL;
         return PyErr_SetFromErrno(PyExc_OSError);
     }
 #endif
-    if (size > 0) {
-        PYMM_BEGIN_BLOCKING(&self->core);
-        rc = memmap_sync(self->core.map, (size_t)offset, (size_t)size, 0);
-        PYMM_END_BLOCKING(&self->core);
-    }
+    if (size == 0)
+        Py_RETURN_NONE;
+    /* MS_INVALIDATE asks other maps of the file to see the data: shared maps
+     * always do on the systems memmap runs on, so only the wait differs. */
+    PYMM_BEGIN_BLOCKING(BASE(self));
+    rc = memmap_sync(self->base.map, (size_t)offset, (size_t)size, (flags & MS_ASYNC) ? MEMMAP_SYNC_ASYNC : 0u);
+    PYMM_END_BLOCKING(BASE(self));
     if (rc != 0)
         return pymm_raise(rc, NULL);
     Py_RETURN_NONE;
@@ -750,15 +682,23 @@ static PyObject *mmap_madvise(PyObject *obj, PyObject *args)
         length = size - start;
     if (length == 0)
         Py_RETURN_NONE;
+#ifndef _WIN32
+    /* memmap_advise needs no alignment, but madvise, which the standard module
+     * calls, wants a page-aligned start: keep its error, as flush() does. */
+    if (((uintptr_t)memmap_data(self->base.map) + (uintptr_t)start) % memmap_page_size() != 0) {
+        errno = EINVAL;
+        return PyErr_SetFromErrno(PyExc_OSError);
+    }
+#endif
     advice = advice_for(option);
     if (advice < 0) {
 #ifndef _WIN32
         /* A Linux-only advice (MADV_HUGEPAGE, MADV_FREE, ...): straight to the
          * kernel, as the standard module does, alignment rules included. */
-        unsigned char *addr = (unsigned char *)memmap_data(self->core.map) + start;
-        PYMM_BEGIN_BLOCKING(&self->core);
+        unsigned char *addr = (unsigned char *)memmap_data(self->base.map) + start;
+        PYMM_BEGIN_BLOCKING(BASE(self));
         rc = madvise(addr, (size_t)length, option);
-        PYMM_END_BLOCKING(&self->core);
+        PYMM_END_BLOCKING(BASE(self));
         if (rc != 0)
             return PyErr_SetFromErrno(PyExc_OSError);
         Py_RETURN_NONE;
@@ -767,25 +707,86 @@ static PyObject *mmap_madvise(PyObject *obj, PyObject *args)
         return PyErr_SetFromErrno(PyExc_OSError);
 #endif
     }
-    PYMM_BEGIN_BLOCKING(&self->core);
-    rc = memmap_advise(self->core.map, (size_t)start, (size_t)length, advice);
-    PYMM_END_BLOCKING(&self->core);
+    PYMM_BEGIN_BLOCKING(BASE(self));
+    rc = memmap_advise(self->base.map, (size_t)start, (size_t)length, advice);
+    PYMM_END_BLOCKING(BASE(self));
     if (rc != 0)
         return pymm_raise(rc, NULL);
     Py_RETURN_NONE;
 }
 
+/* The longest name set_name() takes: the kernel's 80 bytes, less the prefix and the NUL, as Python 3.15. */
+#define NAME_PREFIX "cpython:mmap:"
+#define NAME_MAX_LENGTH (80 - (sizeof NAME_PREFIX - 1) - 1)
+
+/* Names anonymous memory in /proc/self/maps (Linux 5.17+). */
+static PyObject *mmap_set_name(PyObject *obj, PyObject *args)
+{
+    MmapObject *self = (MmapObject *)obj;
+    const char *name;
+    Py_ssize_t name_len;
+    if (!PyArg_ParseTuple(args, "s#:set_name", &name, &name_len))
+        return NULL;
+    if ((size_t)name_len > NAME_MAX_LENGTH) {
+        PyErr_Format(PyExc_ValueError, "name is too long: at most %d characters", (int)NAME_MAX_LENGTH);
+        return NULL;
+    }
+    if (!valid_map(self))
+        return NULL;
+    if (self->file_backed) {
+        PyErr_SetString(PyExc_ValueError, "set_name() names anonymous memory, not a map of a file");
+        return NULL;
+    }
+#if defined(__linux__)
+    {
+        char full[80];
+        memcpy(full, NAME_PREFIX, sizeof NAME_PREFIX - 1);
+        memcpy(full + sizeof NAME_PREFIX - 1, name, (size_t)name_len + 1);
+        if (map_size(self) > 0 &&
+            prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, (unsigned long)memmap_data(self->base.map),
+                  (unsigned long)map_size(self), (unsigned long)full) != 0)
+            return PyErr_SetFromErrno(PyExc_OSError);
+    }
+    Py_RETURN_NONE;
+#else
+    errno = ENOTSUP;
+    return PyErr_SetFromErrno(PyExc_OSError);
+#endif
+}
+
+/* io.UnsupportedOperation: both OSError and ValueError. */
+static PyObject *unsupported_operation;
+
+/*
+ * size() and resize() need the file: trackfd=False gives it up.  Python 3.13
+ * and 3.14 raise OSError (EBADF) then, 3.15 ValueError; io.UnsupportedOperation
+ * is both.
+ */
+static int require_trackfd(MmapObject *self)
+{
+    PyObject *exc;
+    if (self->trackfd)
+        return 0;
+    exc = PyObject_CallFunction(unsupported_operation, "is", EBADF, "mmap was created with trackfd=False");
+    if (exc) {
+        PyErr_SetObject(unsupported_operation, exc);
+        Py_DECREF(exc);
+    }
+    return -1;
+}
+
 static PyObject *mmap_size(PyObject *obj, PyObject *unused)
 {
     MmapObject *self = (MmapObject *)obj;
-    long long size;
+    uint64_t size;
+    int rc;
     (void)unused;
-    if (!valid_map(self))
+    if (!valid_map(self) || require_trackfd(self) != 0)
         return NULL;
-    if (self->fd < 0)
-        return PyLong_FromSsize_t(map_size(self));
-    size = file_size_of(self->fd);
-    return size < 0 ? NULL : PyLong_FromLongLong(size);
+    rc = memmap_file_size(self->base.map, &size);
+    if (rc != 0)
+        return pymm_raise(rc, NULL);
+    return PyLong_FromUnsignedLongLong(size);
 }
 
 static PyObject *mmap_resize(PyObject *obj, PyObject *args)
@@ -795,32 +796,26 @@ static PyObject *mmap_resize(PyObject *obj, PyObject *args)
     int rc;
     if (!PyArg_ParseTuple(args, "n:resize", &new_size))
         return NULL;
-    if (!valid_map(self))
+    if (!valid_map(self) || require_trackfd(self) != 0)
         return NULL;
-    if (self->core.exports > 0) {
-        PyErr_SetString(PyExc_BufferError, "mmap can't resize with extant buffers exported.");
+    if (self->base.exports > 0) {
+        PyErr_SetString(PyExc_BufferError, mmap_kind.exported_resize);
         return NULL;
     }
     if (self->access != ACCESS_WRITE && self->access != ACCESS_DEFAULT) {
         PyErr_SetString(PyExc_TypeError, "mmap can't resize a readonly or copy-on-write memory map.");
         return NULL;
     }
-    if (new_size < 0 || (unsigned long long)(PY_SSIZE_T_MAX - new_size) < memmap_offset(self->core.map)) {
+    if (new_size < 0 || (unsigned long long)(PY_SSIZE_T_MAX - new_size) < memmap_offset(self->base.map)) {
         PyErr_SetString(PyExc_ValueError, "new size out of range");
         return NULL;
     }
-    if (pymm_check_unused(&self->core, "resize the mmap") != 0)
-        return NULL;
     /* A file's length becomes offset + new_size, shorter or longer, as with the standard module. */
-    self->core.resizing = 1;
-    PYMM_BEGIN_BLOCKING(&self->core);
-    rc = memmap_resize(self->core.map, (size_t)new_size, self->fd >= 0 ? MEMMAP_TRUNCATE : 0u);
-    PYMM_END_BLOCKING(&self->core);
-    self->core.resizing = 0;
+    if (pymm_resize(BASE(self), (size_t)new_size, self->file_backed ? MEMMAP_TRUNCATE : 0u, &rc) != 0)
+        return NULL;
     if (rc == MEMMAP_ENOTSUP) {
-        /* The standard module's way of saying this map cannot be resized here. */
-        PyErr_SetString(PyExc_SystemError, "mmap: cannot grow MAP_SHARED anonymous memory "
-                        "(processes sharing it could not see the new pages)");
+        /* Python 3.14's answer on Linux, where children sharing it could not see new pages. */
+        PyErr_SetString(PyExc_ValueError, "mmap: can't expand a shared anonymous mapping");
         return NULL;
     }
     if (rc != 0)
@@ -828,187 +823,17 @@ static PyObject *mmap_resize(PyObject *obj, PyObject *args)
     Py_RETURN_NONE;
 }
 
-/* --- sequence, mapping, buffer ---------------------------------------------------------- */
-
-static Py_ssize_t mmap_length(PyObject *obj)
-{
-    MmapObject *self = (MmapObject *)obj;
-    return valid_map(self) ? map_size(self) : -1;
-}
-
-/* Iteration and PySequence_GetItem give 1-byte bytes objects, as the standard module's do. */
-static PyObject *mmap_item(PyObject *obj, Py_ssize_t i)
-{
-    MmapObject *self = (MmapObject *)obj;
-    if (!valid_map(self))
-        return NULL;
-    if (i < 0 || i >= map_size(self)) {
-        PyErr_SetString(PyExc_IndexError, "mmap index out of range");
-        return NULL;
-    }
-    return pymm_read_bytes(&self->core, (size_t)i, 1);
-}
-
-/* bytes(m): a guarded copy (the standard module's copies straight from its buffer). */
-static PyObject *mmap_bytes(PyObject *obj, PyObject *unused)
-{
-    MmapObject *self = (MmapObject *)obj;
-    (void)unused;
-    if (!valid_map(self))
-        return NULL;
-    return pymm_read_bytes(&self->core, 0, (size_t)map_size(self));
-}
-
-static PyObject *mmap_subscript(PyObject *obj, PyObject *key)
-{
-    MmapObject *self = (MmapObject *)obj;
-    if (PyIndex_Check(key)) {
-        Py_ssize_t i = PyNumber_AsSsize_t(key, PyExc_IndexError);
-        unsigned char byte;
-        if (i == -1 && PyErr_Occurred())
-            return NULL;
-        if (!valid_map(self))
-            return NULL;
-        if (i < 0)
-            i += map_size(self);
-        if (i < 0 || i >= map_size(self)) {
-            PyErr_SetString(PyExc_IndexError, "mmap index out of range");
-            return NULL;
-        }
-        if (pymm_read(&self->core, (size_t)i, &byte, 1) != 0)
-            return NULL;
-        return PyLong_FromLong(byte);
-    }
-    if (PySlice_Check(key)) {
-        Py_ssize_t start, stop, step, count;
-        if (PySlice_Unpack(key, &start, &stop, &step) != 0)
-            return NULL;
-        if (!valid_map(self))
-            return NULL;
-        count = PySlice_AdjustIndices(map_size(self), &start, &stop, step);
-        if (step == 1)
-            return pymm_read_bytes(&self->core, (size_t)start, (size_t)count);
-        return pymm_read_strided(&self->core, start, step, count);
-    }
-    PyErr_SetString(PyExc_TypeError, "mmap indices must be integer");
-    return NULL;
-}
-
-static int mmap_ass_item(MmapObject *self, PyObject *key, PyObject *value)
-{
-    Py_ssize_t i = PyNumber_AsSsize_t(key, PyExc_IndexError);
-    long byte;
-    unsigned char b;
-    if (i == -1 && PyErr_Occurred())
-        return -1;
-    if (!valid_map(self))
-        return -1;
-    if (i < 0)
-        i += map_size(self);
-    if (i < 0 || i >= map_size(self)) {
-        PyErr_SetString(PyExc_IndexError, "mmap index out of range");
-        return -1;
-    }
-    if (!value) {
-        PyErr_SetString(PyExc_TypeError, "mmap doesn't support item deletion");
-        return -1;
-    }
-    if (!PyIndex_Check(value)) {
-        PyErr_SetString(PyExc_TypeError, "mmap item value must be an int");
-        return -1;
-    }
-    byte = PyLong_AsLong(value);
-    if (byte == -1 && PyErr_Occurred())
-        return -1;
-    if (byte < 0 || byte > 255) {
-        PyErr_SetString(PyExc_ValueError, "mmap item value must be in range(0, 256)");
-        return -1;
-    }
-    b = (unsigned char)byte;
-    return pymm_write(&self->core, (size_t)i, &b, 1);
-}
-
-static int mmap_ass_slice(MmapObject *self, PyObject *key, PyObject *value)
-{
-    Py_ssize_t start, stop, step, count;
-    Py_buffer data;
-    int rc = -1;
-
-    if (PySlice_Unpack(key, &start, &stop, &step) != 0)
-        return -1;
-    if (!value) {
-        PyErr_SetString(PyExc_TypeError, "mmap object doesn't support slice deletion");
-        return -1;
-    }
-    if (PyObject_GetBuffer(value, &data, PyBUF_SIMPLE) != 0)
-        return -1;
-    if (!valid_map(self))
-        goto done;
-    count = PySlice_AdjustIndices(map_size(self), &start, &stop, step);
-    if (data.len != count) {
-        PyErr_SetString(PyExc_IndexError, "mmap slice assignment is wrong size");
-        goto done;
-    }
-    if (step == 1) {
-        rc = pymm_write_buffer(&self->core, (size_t)start, data.buf, (size_t)count);
-    } else {
-        unsigned char *copy = PyMem_Malloc(count ? (size_t)count : 1);
-        if (!copy) {
-            PyErr_NoMemory();
-            goto done;
-        }
-        memcpy(copy, data.buf, (size_t)count);
-        rc = pymm_write_strided(&self->core, start, step, count, copy);
-        PyMem_Free(copy);
-    }
-done:
-    PyBuffer_Release(&data);
-    return rc;
-}
-
-static int mmap_ass_subscript(PyObject *obj, PyObject *key, PyObject *value)
-{
-    MmapObject *self = (MmapObject *)obj;
-    if (!valid_map(self) || !is_writable(self))
-        return -1;
-    if (PyIndex_Check(key))
-        return mmap_ass_item(self, key, value);
-    if (PySlice_Check(key))
-        return mmap_ass_slice(self, key, value);
-    PyErr_SetString(PyExc_TypeError, "mmap indices must be integer");
-    return -1;
-}
-
-static int mmap_getbuffer(PyObject *obj, Py_buffer *view, int flags)
-{
-    MmapObject *self = (MmapObject *)obj;
-    if (!valid_map(self)) {
-        view->obj = NULL;
-        return -1;
-    }
-    if (PyBuffer_FillInfo(view, obj, memmap_data(self->core.map), map_size(self), self->access == ACCESS_READ,
-                          flags) != 0)
-        return -1;
-    self->core.exports++;
-    return 0;
-}
-
-static void mmap_releasebuffer(PyObject *obj, Py_buffer *view)
-{
-    (void)view;
-    ((MmapObject *)obj)->core.exports--;
-}
-
 /* --- the type -------------------------------------------------------------------------- */
 
 static PyMethodDef mmap_methods[] = {
-    {"close", mmap_close, METH_NOARGS, "close()\n--\n\nClose the map (and the duplicate of its file)."},
+    {"close", pymm_close, METH_NOARGS, "close()\n--\n\nClose the map."},
     {"find", mmap_find, METH_VARARGS,
      "find(sub[, start[, end]])\n--\n\nLowest index of sub in [start, end) (start defaults to the cursor), or -1."},
     {"rfind", mmap_rfind, METH_VARARGS,
      "rfind(sub[, start[, end]])\n--\n\nHighest index of sub in [start, end) (start defaults to the cursor), or -1."},
-    {"flush", mmap_flush, METH_VARARGS,
-     "flush([offset[, size]])\n--\n\nWrite changes in [offset, offset+size) back to the file and wait for them."},
+    {"flush", (PyCFunction)(void (*)(void))mmap_flush, METH_VARARGS | METH_KEYWORDS,
+     "flush([offset[, size]], *, flags=MS_SYNC)\n--\n\nWrite changes in [offset, offset+size) (to the end by default)\n"
+     "back to the file; MS_SYNC waits for them, MS_ASYNC only starts the write-back."},
     {"madvise", mmap_madvise, METH_VARARGS,
      "madvise(option[, start[, length]])\n--\n\nAdvise the kernel about [start, start+length) (MADV_* constants)."},
     {"move", mmap_move, METH_VARARGS, "move(dest, src, count)\n--\n\nCopy count bytes from src to dest (overlap allowed)."},
@@ -1018,24 +843,28 @@ static PyMethodDef mmap_methods[] = {
     {"readline", mmap_readline, METH_NOARGS, "readline()\n--\n\nRead a line from the cursor, keeping its newline."},
     {"resize", mmap_resize, METH_VARARGS,
      "resize(newsize)\n--\n\nChange the map's length; a file's length becomes offset + newsize."},
-    {"seek", mmap_seek, METH_VARARGS, "seek(pos[, whence])\n--\n\nMove the cursor (whence 0, 1 or 2 as for files)."},
-    {"size", mmap_size, METH_NOARGS, "size()\n--\n\nLength of the file behind the map (the map's length for anonymous memory)."},
+    {"seek", mmap_seek, METH_VARARGS,
+     "seek(pos[, whence])\n--\n\nMove the cursor (whence 0, 1 or 2 as for files); return the new position."},
+    {"seekable", mmap_seekable, METH_NOARGS, "seekable()\n--\n\nTrue: the cursor can move."},
+    {"set_name", mmap_set_name, METH_VARARGS,
+     "set_name(name)\n--\n\nName anonymous memory in /proc/self/maps (Linux 5.17 and later)."},
+    {"size", mmap_size, METH_NOARGS,
+     "size()\n--\n\nLength of the file behind the map (the map's length for anonymous memory).\n"
+     "ValueError with trackfd=False."},
     {"tell", mmap_tell, METH_NOARGS, "tell()\n--\n\nThe cursor's position."},
     {"write", mmap_write, METH_VARARGS, "write(bytes)\n--\n\nWrite the bytes at the cursor; return how many."},
     {"write_byte", mmap_write_byte, METH_VARARGS, "write_byte(byte)\n--\n\nWrite one byte (an int) at the cursor."},
-    {"__bytes__", mmap_bytes, METH_NOARGS, "A guarded copy of the whole map."},
-    {"__enter__", mmap_enter, METH_NOARGS, "Return the map itself."},
-    {"__exit__", mmap_exit, METH_VARARGS, "Close the map."},
+    PYMM_CORE_METHODS,
     {NULL, NULL, 0, NULL}
 };
 
 static PyGetSetDef mmap_getset[] = {
-    {"closed", mmap_get_closed, NULL, "True once close() has run.", NULL},
+    {"closed", pymm_get_closed, NULL, "True once close() has run.", NULL},
     {NULL, NULL, NULL, NULL, NULL}
 };
 
 static PyMemberDef mmap_members[] = {
-    {"__weaklistoffset__", T_PYSSIZET, offsetof(MmapObject, weakreflist), READONLY, NULL},
+    {"__weaklistoffset__", T_PYSSIZET, offsetof(pymm_object, weakreflist), READONLY, NULL},
     {NULL, 0, 0, 0, NULL}
 };
 
@@ -1056,18 +885,11 @@ PyDoc_STRVAR(mmap_doc,
 static PyType_Slot mmap_slots[] = {
     {Py_tp_doc, (void *)mmap_doc},
     {Py_tp_new, mmap_new},
-    {Py_tp_dealloc, mmap_dealloc},
     {Py_tp_repr, mmap_repr},
     {Py_tp_methods, mmap_methods},
     {Py_tp_members, mmap_members},
     {Py_tp_getset, mmap_getset},
-    {Py_bf_getbuffer, mmap_getbuffer},
-    {Py_bf_releasebuffer, mmap_releasebuffer},
-    {Py_sq_length, mmap_length},
-    {Py_sq_item, mmap_item},
-    {Py_mp_length, mmap_length},
-    {Py_mp_subscript, mmap_subscript},
-    {Py_mp_ass_subscript, mmap_ass_subscript},
+    PYMM_CORE_SLOTS,
     {0, NULL}
 };
 
@@ -1098,6 +920,32 @@ static int add_mmap_constants(PyObject *module)
 #  ifdef MAP_STACK
         {"MAP_STACK", MAP_STACK},
 #  endif
+        /* Accepted in flags like the ones above; memmap decides how to map (README). */
+#  ifdef MAP_NORESERVE
+        {"MAP_NORESERVE", MAP_NORESERVE},
+#  endif
+#  ifdef MAP_NOEXTEND
+        {"MAP_NOEXTEND", MAP_NOEXTEND},
+#  endif
+#  ifdef MAP_HASSEMAPHORE
+        {"MAP_HASSEMAPHORE", MAP_HASSEMAPHORE},
+#  endif
+#  ifdef MAP_NOCACHE
+        {"MAP_NOCACHE", MAP_NOCACHE},
+#  endif
+#  ifdef MAP_JIT
+        {"MAP_JIT", MAP_JIT},
+#  endif
+#  ifdef MAP_32BIT
+        {"MAP_32BIT", MAP_32BIT},
+#  endif
+#  ifdef MAP_ALIGNED_SUPER
+        {"MAP_ALIGNED_SUPER", MAP_ALIGNED_SUPER},
+#  endif
+#  ifdef MAP_CONCEAL
+        {"MAP_CONCEAL", MAP_CONCEAL},
+#  endif
+        {"MS_SYNC", MS_SYNC}, {"MS_ASYNC", MS_ASYNC}, {"MS_INVALIDATE", MS_INVALIDATE},
 #endif
 #ifdef MADV_NORMAL
         {"MADV_NORMAL", MADV_NORMAL}, {"MADV_RANDOM", MADV_RANDOM},
@@ -1155,6 +1003,13 @@ static int add_mmap_constants(PyObject *module)
 
 int pymm_mmap_type_init(PyObject *module)
 {
+    PyObject *io = PyImport_ImportModule("io");
+    if (!io)
+        return -1;
+    unsupported_operation = PyObject_GetAttrString(io, "UnsupportedOperation");
+    Py_DECREF(io);
+    if (!unsupported_operation)
+        return -1;
     pymm_mmap_Type = (PyTypeObject *)PyType_FromSpec(&mmap_spec);
     if (!pymm_mmap_Type)
         return -1;

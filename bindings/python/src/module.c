@@ -4,62 +4,6 @@
 
 #include <string.h>
 
-#ifdef _WIN32
-#  include <io.h>
-#endif
-
-/* --- argument helpers ---------------------------------------------------- */
-
-int pymm_offset_arg(PyObject *obj, const char *what, Py_ssize_t *out)
-{
-    Py_ssize_t value;
-    if (!obj) {
-        *out = 0;
-        return 0;
-    }
-    if (!PyIndex_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "%s must be an integer", what);
-        return -1;
-    }
-    value = PyNumber_AsSsize_t(obj, PyExc_OverflowError);
-    if (value == -1 && PyErr_Occurred())
-        return -1;
-    if (value < 0) {
-        PyErr_Format(PyExc_ValueError, "%s must not be negative", what);
-        return -1;
-    }
-    *out = value;
-    return 0;
-}
-
-int pymm_length_arg(PyObject *obj, const char *what, Py_ssize_t *out)
-{
-    if (!obj || obj == Py_None) {
-        *out = -1;
-        return 0;
-    }
-    return pymm_offset_arg(obj, what, out);
-}
-
-int pymm_check_range(Py_ssize_t offset, Py_ssize_t length, size_t map_size, size_t *range_offset,
-                     size_t *range_length)
-{
-    if ((size_t)offset > map_size) {
-        PyErr_Format(PyExc_ValueError, "offset %zd is past the end of the map (%zu bytes)", offset, map_size);
-        return -1;
-    }
-    if (length < 0) {
-        length = (Py_ssize_t)(map_size - (size_t)offset);
-    } else if ((size_t)length > map_size - (size_t)offset) {
-        PyErr_Format(PyExc_ValueError, "range [%zd, %zd + %zd) is outside the map (%zu bytes)",
-                     offset, offset, length, map_size);
-        return -1;
-    }
-    *range_offset = (size_t)offset;
-    *range_length = (size_t)length;
-    return 0;
-}
-
 /* --- creating maps ------------------------------------------------------- */
 
 /* Flags for a mode string of open() and open_fd(). */
@@ -83,36 +27,6 @@ static int mode_flags(const char *mode, int by_path, unsigned *flags)
     return 0;
 }
 
-/* A file offset: an int from 0 to 2**64-1 (wider than Py_ssize_t on 32-bit systems). */
-static int file_offset_arg(PyObject *obj, uint64_t *offset)
-{
-    PyObject *index, *zero;
-    int negative;
-    unsigned long long value;
-
-    if (!PyIndex_Check(obj)) {
-        pymm_raise_type("offset must be an integer", obj);
-        return -1;
-    }
-    if (!(index = PyNumber_Index(obj)))
-        return -1;
-    zero = PyLong_FromLong(0);
-    negative = zero ? PyObject_RichCompareBool(index, zero, Py_LT) : -1;
-    Py_XDECREF(zero);
-    if (negative != 0) {
-        Py_DECREF(index);
-        if (negative > 0)
-            PyErr_SetString(PyExc_ValueError, "offset must not be negative");
-        return -1;
-    }
-    value = PyLong_AsUnsignedLongLong(index);
-    Py_DECREF(index);
-    if (value == (unsigned long long)-1 && PyErr_Occurred())
-        return -1;
-    *offset = (uint64_t)value;
-    return 0;
-}
-
 /* The options of open() and open_fd(), converted; the flags include POPULATE and SPARSE. */
 static int file_options(const char *mode, int by_path, PyObject *offset_obj, PyObject *length_obj,
                         int populate, int sparse, unsigned *flags, memmap_options *opt)
@@ -126,7 +40,7 @@ static int file_options(const char *mode, int by_path, PyObject *offset_obj, PyO
     if (sparse)
         *flags |= MEMMAP_SPARSE;
     memset(opt, 0, sizeof *opt);
-    if (offset_obj && file_offset_arg(offset_obj, &opt->offset) != 0)
+    if (offset_obj && pymm_file_offset_arg(offset_obj, &opt->offset) != 0)
         return -1;
     if (pymm_length_arg(length_obj, "length", &length) != 0)
         return -1;
@@ -194,22 +108,6 @@ static PyObject *pymm_open(PyObject *module, PyObject *args, PyObject *kwargs)
     return result;
 }
 
-/* The platform's file for a Python file descriptor. */
-static int file_from_fd(int fd, memmap_file_t *file)
-{
-#ifdef _WIN32
-    intptr_t handle = _get_osfhandle(fd);
-    if (handle == -1) {
-        pymm_raise(MEMMAP_EBADF, NULL);
-        return -1;
-    }
-    *file = (memmap_file_t)handle;
-#else
-    *file = fd;
-#endif
-    return 0;
-}
-
 PyDoc_STRVAR(open_fd_doc,
 "open_fd(fd, mode='r', offset=0, length=None, *, populate=False, sparse=False)\n--\n\n"
 "As open(), for a file descriptor the caller opened (for example f.fileno()).\n"
@@ -234,7 +132,7 @@ static PyObject *pymm_open_fd(PyObject *module, PyObject *args, PyObject *kwargs
         return NULL;
     if (file_options(mode, 0, offset_obj, length_obj, populate, sparse, &flags, &opt) != 0)
         return NULL;
-    if (file_from_fd(fd, &file) != 0)
+    if (pymm_file_from_fd(fd, &file) != 0)
         return NULL;
     Py_BEGIN_ALLOW_THREADS
     rc = memmap_open_file(&map, file, flags, &opt);
@@ -277,20 +175,15 @@ static PyObject *pymm_anonymous(PyObject *module, PyObject *args, PyObject *kwar
 /* Checks a shared memory name here, so a bad one is a ValueError naming the rule. */
 static int check_shm_name(PyObject *name_obj, const char **name)
 {
-    Py_ssize_t i, n;
+    Py_ssize_t n;
     const char *s = PyUnicode_AsUTF8AndSize(name_obj, &n);
     if (!s)
         return -1;
-    for (i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-              c == '_' || c == '-'))
-            break;
-    }
-    if (n < 1 || n > 200 || i < n || strcmp(s, ".") == 0 || strcmp(s, "..") == 0) {
+    /* An embedded NUL would cut the name short in C. */
+    if ((size_t)n != strlen(s) || memmap_shm_check_name(s) != 0) {
         PyErr_Format(PyExc_ValueError,
-                     "invalid shared memory name %R: use 1 to 200 characters of A-Z a-z 0-9 . _ - "
-                     "(not '.' or '..')", name_obj);
+                     "invalid shared memory name %R: use 1 to %d characters of A-Z a-z 0-9 . _ - "
+                     "(not '.' or '..')", name_obj, MEMMAP_SHM_NAME_MAX);
         return -1;
     }
     *name = s;
@@ -382,16 +275,6 @@ static PyMethodDef module_functions[] = {
 };
 
 /* --- the module ---------------------------------------------------------- */
-
-int pymm_add_object(PyObject *module, const char *name, PyObject *value)
-{
-    int rc;
-    if (!value)
-        return -1;
-    rc = PyModule_AddObjectRef(module, name, value);
-    Py_DECREF(value);
-    return rc;
-}
 
 static int add_constants(PyObject *module)
 {
