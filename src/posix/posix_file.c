@@ -157,22 +157,7 @@ void memmap_os_shm_discard(const char *name)
 
 int memmap_os_file_info(memmap_t *m, enum memmap_file_type *type, uint64_t *size)
 {
-    struct stat st;
-
-    if (fstat(m->os.fd, &st) != 0)
-        return memmap_os_error(errno);
-    *size = 0;
-    if (S_ISREG(st.st_mode)) {
-        *type = MEMMAP_FILE_REGULAR;
-        *size = (uint64_t)st.st_size;
-    } else if (S_ISDIR(st.st_mode)) {
-        *type = MEMMAP_FILE_DIRECTORY;
-    } else if ((S_ISCHR(st.st_mode) && !isatty(m->os.fd)) || S_ISBLK(st.st_mode)) {
-        *type = MEMMAP_FILE_DEVICE;
-    } else {
-        *type = MEMMAP_FILE_UNMAPPABLE;
-    }
-    return 0;
+    return memmap_os_describe_file(m->os.fd, type, size);
 }
 
 /* Growing past RLIMIT_FSIZE would raise SIGXFSZ, which kills by default: refuse first. */

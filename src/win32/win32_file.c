@@ -191,29 +191,13 @@ int memmap_os_adopt_file(memmap_t *m, memmap_file_t file)
 
 int memmap_os_file_info(memmap_t *m, enum memmap_file_type *type, uint64_t *size)
 {
-    BY_HANDLE_FILE_INFORMATION info;
-    DWORD file_type;
-
-    *size = 0;
+    /* A shared memory object's size is the one recorded beside its data. */
     if (m->kind == MEMMAP_KIND_SHM) {
         *type = MEMMAP_FILE_REGULAR;
         *size = m->os.section_size;
         return 0;
     }
-    file_type = GetFileType(m->os.file);
-    if (file_type == FILE_TYPE_UNKNOWN && GetLastError() != NO_ERROR)
-        return memmap_win32_last_error();
-    if (file_type != FILE_TYPE_DISK) {
-        /* Consoles, pipes and devices cannot back a section. */
-        *type = MEMMAP_FILE_UNMAPPABLE;
-        return 0;
-    }
-    if (!GetFileInformationByHandle(m->os.file, &info))
-        return memmap_win32_last_error();
-    *type = (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) ? MEMMAP_FILE_DIRECTORY
-                                                                : MEMMAP_FILE_REGULAR;
-    *size = ((uint64_t)info.nFileSizeHigh << 32) | info.nFileSizeLow;
-    return 0;
+    return memmap_os_describe_file(m->os.file, type, size);
 }
 
 static BOOL set_end_of_file(HANDLE h, uint64_t size)
