@@ -121,7 +121,11 @@ static int map_at(memmap_t *m, uint64_t map_offset, size_t view_size, void *base
 
 int memmap_os_map(memmap_t *m, uint64_t map_offset, size_t view_size, int populate)
 {
-    int rc = map_at(m, map_offset, view_size, NULL, 1);
+    int rc;
+
+    /* Large pages are not implemented for sections: MEMMAP_HUGE is refused (README). */
+    m->flags &= ~MEMMAP_HUGE;
+    rc = map_at(m, map_offset, view_size, NULL, 1);
     if (rc == 0)
         m->view_size = view_size;
     if (rc == 0 && populate) {
