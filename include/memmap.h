@@ -328,12 +328,14 @@ MEMMAP_API int memmap_residency(memmap_t *map, size_t offset, size_t length, uns
  * dirty pages of a shared file map are written back first (MEMMAP_EIO if that
  * fails), and private modified pages are kept, or written to swap by the
  * kernel, never discarded.  The data reads the same afterwards, from the disk.
- * - Linux, shared file maps: msync, MADV_DONTNEED (this process's page tables),
- *   then posix_fadvise DONTNEED (the page cache).  Pages another process maps,
- *   or the caller has locked, stay, and so does a large folio (the kernel
- *   caches big reads and writes in units up to 2 MiB) that the range covers
- *   only in part.  Files on tmpfs, and shared memory objects,
- *   are their page cache: they stay resident (they can only go to swap).
+ * - Linux, shared file maps: msync (sync_file_range for read-only maps, which
+ *   also writes back what other processes dirtied), MADV_DONTNEED (this
+ *   process's page tables), then posix_fadvise DONTNEED (the page cache).
+ *   Pages another process maps, or the caller has locked, stay, and so does a
+ *   large folio (the kernel caches big reads and writes in units of up to
+ *   2 MiB) that the range covers only in part.  Files on tmpfs, and shared
+ *   memory objects, are their page cache: they stay resident (they can only
+ *   go to swap).
  * - Linux, private and anonymous memory: MADV_PAGEOUT (5.4+), which writes
  *   modified pages to swap; without swap they stay resident.
  * - Windows: FlushViewOfFile, then the unlocked pages leave this process's

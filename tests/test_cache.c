@@ -248,6 +248,20 @@ TEST(evicted_file_pages_leave_memory)
     memmap_close(m);
 }
 
+TEST(evict_through_a_read_only_map_writes_back_what_others_dirtied)
+{
+    const char *why = eviction_unobservable();
+    memmap_t *m;
+    if (why)
+        SKIP("%s", why);
+    /* Just written with write(): dirty in the page cache, never synced. */
+    REQUIRE_OK(memmap_open(&m, test_pattern_file("f", PAGES * page()), MEMMAP_READ, NULL));
+    CHECK_OK(memmap_evict(m, 0, 0));
+    CHECK(resident_pages(m) <= 2);
+    CHECK_EQ_U(test_pattern_mismatch(memmap_data(m), 0, memmap_size(m)), (size_t)-1);
+    memmap_close(m);
+}
+
 TEST(evict_of_part_keeps_the_rest)
 {
     const char *why = eviction_unobservable();

@@ -100,11 +100,25 @@ int memmap_os_residency(memmap_t *m, void *addr, size_t len, unsigned char *vec)
 
 /* --- Eviction ------------------------------------------------------------- */
 
+/* The file offset of addr inside m's view, which starts at m->offset - m->slack. */
+static uint64_t file_offset_of(const memmap_t *m, const void *addr)
+{
+    return m->offset - m->slack + (uint64_t)((const unsigned char *)addr - (const unsigned char *)m->view);
+}
+
 int memmap_os_evict(memmap_t *m, void *addr, size_t len)
 {
-    /* Dirty shared pages go to the file first: the cache may drop only clean pages. */
+    /* Dirty pages go to the file first: the cache may drop only clean pages. */
     if (m->kind != MEMMAP_KIND_ANON && (m->flags & MEMMAP_WRITE) && msync(addr, len, MS_SYNC) != 0)
         return memmap_os_error(errno);
+#ifdef SYNC_FILE_RANGE_WRITE
+    /* Through a read-only map msync writes nothing; pages other processes (or
+     * write()) dirtied would stay.  sync_file_range needs no write access. */
+    if (m->kind != MEMMAP_KIND_ANON && !(m->flags & MEMMAP_WRITE) &&
+        sync_file_range(m->os.fd, (off_t)file_offset_of(m, addr), (off_t)len,
+                        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) != 0)
+        return memmap_os_error(errno);
+#endif
 
     if (is_private(m) || m->kind == MEMMAP_KIND_ANON) {
         /* MADV_DONTNEED would discard private data; MADV_PAGEOUT writes it to swap. */
@@ -118,9 +132,7 @@ int memmap_os_evict(memmap_t *m, void *addr, size_t len)
     }
 #if defined(POSIX_FADV_DONTNEED) && !defined(__APPLE__)
     if (m->kind != MEMMAP_KIND_ANON) {
-        /* The file offset of addr: the view starts at m->offset - m->slack. */
-        uint64_t file_offset = m->offset - m->slack + (uint64_t)((unsigned char *)addr - (unsigned char *)m->view);
-        (void)posix_fadvise(m->os.fd, (off_t)file_offset, (off_t)len, POSIX_FADV_DONTNEED);
+        (void)posix_fadvise(m->os.fd, (off_t)file_offset_of(m, addr), (off_t)len, POSIX_FADV_DONTNEED);
     }
 #endif
     /* The hints above are best effort: the kernel keeps what it must (locked
