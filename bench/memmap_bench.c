@@ -3,7 +3,7 @@
  *
  *   memmap_bench [--size 1G] [--write-size 256M] [--reads 1000000]
  *                [--open-iterations 100000] [--reps N] [--dir DIR]
- *                [--cold-reads 5000] [--anon-size 4G] [--tlb-reads 20000000]
+ *                [--cold-reads 5000] [--anon-size 4G] [--tlb-reads 5000000]
  *                [--tsv FILE] [--cases bandwidth,scan,random,open,append,sync,
  *                                     cold_scan,cold_random,tlb]
  *                [--samples 1] [--wall-clock 1]
@@ -76,7 +76,7 @@ int main(int argc, char **argv)
     cfg.open_iterations = 100000;
     cfg.cold_reads = 5000;
     cfg.anon_size = (uint64_t)4 << 30;
-    cfg.tlb_reads = 20000000;
+    cfg.tlb_reads = 5000000;
     cfg.dir = ".";
     for (i = 1; i < argc; i++) {
         const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
