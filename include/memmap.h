@@ -295,7 +295,11 @@ MEMMAP_API int memmap_probe(memmap_t *map, size_t offset, size_t length, unsigne
  *    and the length is at least one huge page.  The kernel may still use small
  *    pages where it finds no free huge page.  The hugetlbfs pool is not used:
  *    its pages cannot be protected, locked or resized in page-size steps.
- *  - Windows: accepted, never granted (see README).  Elsewhere: never granted.
+ *  - Windows: large pages (a SEC_LARGE_PAGES section), granted when the process
+ *    holds SeLockMemoryPrivilege and the length is a multiple of
+ *    GetLargePageMinimum(); they are locked in memory.  Growing the map
+ *    with memmap_resize moves it to normal pages and clears MEMMAP_HUGE.
+ *    Elsewhere: never granted.
  */
 #define MEMMAP_HUGE 0x1000u
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Windows residency and eviction.  Windows reports and trims a process's
- * working set, not the system file cache: residency is QueryWorkingSetEx, and
- * eviction takes pages out of the working set (they may stay in the standby
- * list, from where they return without disk I/O).
+ * Windows residency, eviction and large pages.  Windows reports and trims a
+ * process's working set, not the system file cache: residency is
+ * QueryWorkingSetEx, and eviction takes pages out of the working set (they may
+ * stay in the standby list, from where they return without disk I/O).  Large
+ * pages back anonymous memory when the process holds SeLockMemoryPrivilege.
  */
 #include "win32.h"
 
@@ -88,5 +89,64 @@ int memmap_os_evict(memmap_t *m, void *addr, size_t len)
         }
         trim(base + (done + n - run) * page, run * page);
     }
+    return 0;
+}
+
+/* --- Large pages ------------------------------------------------------------ */
+
+/* Enables SeLockMemoryPrivilege in the process token: large pages need it.
+ * AdjustTokenPrivileges succeeds even for a privilege the token lacks, and
+ * then says so with ERROR_NOT_ALL_ASSIGNED. */
+static int lock_memory_privilege_enabled(void)
+{
+    TOKEN_PRIVILEGES tp;
+    HANDLE token;
+    int ok;
+
+    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY, &token))
+        return 0;
+    tp.PrivilegeCount = 1;
+    tp.Privileges[0].Attributes = SE_PRIVILEGE_ENABLED;
+    ok = LookupPrivilegeValueW(NULL, L"SeLockMemoryPrivilege", &tp.Privileges[0].Luid) &&
+         AdjustTokenPrivileges(token, FALSE, &tp, 0, NULL, NULL) && GetLastError() == ERROR_SUCCESS;
+    CloseHandle(token);
+    return ok;
+}
+
+/* Whether the page at p is a large page, as the memory manager reports it. */
+static int is_large_page(unsigned char *p)
+{
+    PSAPI_WORKING_SET_EX_INFORMATION info;
+    return query_pages(p, 1, &info) == 0 && info.VirtualAttributes.Valid && info.VirtualAttributes.LargePage;
+}
+
+int memmap_win32_map_large_pages(memmap_t *m, size_t size)
+{
+    SIZE_T large = GetLargePageMinimum();
+    unsigned access = MEMMAP_READ | MEMMAP_WRITE | (m->flags & MEMMAP_EXEC);
+    HANDLE section;
+    unsigned char *view;
+
+    /* A large-page section is a whole number of large pages, all committed. */
+    if (large == 0 || size % large != 0 || !lock_memory_privilege_enabled())
+        return -1;
+    section = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL,
+                                 memmap_win32_section_protection(access) | SEC_COMMIT | SEC_LARGE_PAGES,
+                                 (DWORD)((uint64_t)size >> 32), (DWORD)size, NULL);
+    if (!section)
+        return -1;
+    view = MapViewOfFile(section, memmap_win32_view_access(access) | FILE_MAP_LARGE_PAGES, 0, 0, size);
+    /* Wine accepts SEC_LARGE_PAGES and gives normal pages: believe the page, not the call. */
+    if (!view || !is_large_page(view)) {
+        if (view)
+            UnmapViewOfFile(view);
+        CloseHandle(section);
+        return -1;
+    }
+    m->view = view;
+    m->view_size = size;
+    m->os.section = section;
+    m->os.section_size = size;
+    m->os.mapped_size = size;
     return 0;
 }
