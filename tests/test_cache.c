@@ -386,6 +386,24 @@ TEST(evicted_shared_memory_stays_resident_without_swap)
 #endif
 }
 
+TEST(a_device_map_reports_and_evicts)
+{
+#ifndef __linux__
+    SKIP("maps /dev/zero, a Linux character device");
+#else
+    memmap_options opt = {0, 8 * 4096, 0};
+    memmap_t *m;
+    size_t n = 99;
+    REQUIRE_OK(memmap_open(&m, "/dev/zero", MEMMAP_READ, &opt));
+    CHECK_OK(memmap_residency(m, 0, 0, NULL, &n));
+    CHECK(n <= 8);
+    /* A device has no page cache to write back or drop: eviction is a no-op, not an error. */
+    CHECK_OK(memmap_evict(m, 0, 0));
+    CHECK_EQ(((unsigned char *)memmap_data(m))[100], 0);
+    memmap_close(m);
+#endif
+}
+
 /* --- Huge pages ------------------------------------------------------------ */
 
 #ifdef _WIN32

@@ -113,10 +113,12 @@ int memmap_os_evict(memmap_t *m, void *addr, size_t len)
         return memmap_os_error(errno);
 #ifdef SYNC_FILE_RANGE_WRITE
     /* Through a read-only map msync writes nothing; pages other processes (or
-     * write()) dirtied would stay.  sync_file_range needs no write access. */
+     * write()) dirtied would stay.  sync_file_range needs no write access.
+     * A device has no page cache to write back (ESPIPE, EINVAL). */
     if (m->kind != MEMMAP_KIND_ANON && !(m->flags & MEMMAP_WRITE) &&
         sync_file_range(m->os.fd, (off_t)file_offset_of(m, addr), (off_t)len,
-                        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) != 0)
+                        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) != 0 &&
+        errno != ESPIPE && errno != EINVAL)
         return memmap_os_error(errno);
 #endif
 
