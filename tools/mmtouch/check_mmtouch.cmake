@@ -3,6 +3,7 @@
 # checks what it reports.  MODE:
 #   page_cache    touch gives 100%, evict gives at most 1% (the bound), on the
 #                 file system of the build directory, which must have a page cache
+#   lock          -l locks every page and ends cleanly on SIGTERM (root only)
 #   command_line  -v, -r, errors per file, exit codes, --help
 #   tmpfs         on a tmpfs mounted here (root only): evicted pages stay resident
 #   basic         under Wine: -t gives 100% of mmtouch's own working set; a report
@@ -86,21 +87,38 @@ if(MODE STREQUAL "page_cache")
   if(NOT t EQUAL want OR r GREATER 20)
     message(FATAL_ERROR "a report after -e: ${r}/${t}, want at most 20/${want}")
   endif()
-  # Locking: mmtouch -l keeps the pages and is ended by SIGTERM.
+
+elseif(MODE STREQUAL "lock")
+  execute_process(COMMAND id -u OUTPUT_VARIABLE uid OUTPUT_STRIP_TRAILING_WHITESPACE)
+  if(NOT uid STREQUAL "0")
+    message("SKIPPED: locking 8 MiB needs root (RLIMIT_MEMLOCK is 8 MiB for other users)")
+    return()
+  endif()
+  make_file(${WORK}/data 8)
+  # mmtouch -l keeps the pages and is ended by SIGTERM.
   # SIGTERM goes only once mmtouch says it waits (it blocks the signal before
   # saying so); the loop gives up after 60 s.
   execute_process(COMMAND sh -c "'${PROGRAM}' -l '${WORK}/data' > '${WORK}/lock.out' 2>&1 & pid=$!
     n=0; until grep -q 'pages locked; waiting' '${WORK}/lock.out'; do
       n=$((n + 1)); [ $n -gt 1200 ] && break; sleep 0.05; done
+    grep VmLck /proc/$pid/status > '${WORK}/vmlck.out'
     kill -TERM $pid; wait $pid"
     RESULT_VARIABLE code)
+  file(READ ${WORK}/vmlck.out locked)
   file(READ ${WORK}/lock.out out)
   message(STATUS "mmtouch -l, then SIGTERM -> ${code}\n${out}")
   expect_ok(${code})
   resident("${out}" r t)
-  if(NOT r EQUAL t OR NOT out MATCHES "pages locked; waiting")
-    message(FATAL_ERROR "-l did not lock every page")
+  # The kernel's count of this process's locked memory, taken while it waited.
+  if(NOT locked MATCHES "VmLck:[ \t]+([0-9]+) kB")
+    message(FATAL_ERROR "no VmLck for the waiting mmtouch: ${locked}")
   endif()
+  set(locked_kb ${CMAKE_MATCH_1})
+  message(STATUS "locked while waiting: ${locked_kb} kB")
+  if(NOT r EQUAL t OR NOT out MATCHES "pages locked; waiting" OR locked_kb LESS 8192)
+    message(FATAL_ERROR "-l did not lock every page (${locked_kb} kB locked)")
+  endif()
+
 
 elseif(MODE STREQUAL "command_line")
   file(MAKE_DIRECTORY ${WORK}/tree/sub)
