@@ -315,13 +315,15 @@ MEMMAP_API int memmap_probe(memmap_t *map, size_t offset, size_t length, unsigne
  *   set when the page is resident, the other bits are 0.  It must hold
  *   (widened length / memmap_page_size()) bytes.
  * - *resident, when not NULL, gets the number of resident pages.
- * An empty range reports 0 pages.  What "resident" means per platform:
+ * An empty range reports 0 pages.  MEMMAP_EINVAL for a NULL map, MEMMAP_ERANGE
+ * for a range outside the map (both functions).  What "resident" means:
  * - Linux, anonymous memory and files the caller owns or may write: in RAM, in
  *   the page cache, whether or not this process has touched it (mincore).
  * - Linux, a file the caller neither owns nor may write: the kernel hides its
  *   page cache (mincore pretends every page is resident, cachestat(2) refuses
  *   with EPERM), so only the pages mapped in this process are reported (from
- *   /proc/self/pagemap): a lower bound.  MEMMAP_ENOTSUP without /proc.
+ *   /proc/self/pagemap): a lower bound.  MEMMAP_ENOTSUP when that cannot be
+ *   read (no /proc, or a process made undumpable by a change of user).
  * - Windows: the pages in this process's working set (QueryWorkingSetEx), not
  *   the system file cache, which no per-file call reports.
  * - Other POSIX systems: mincore.
