@@ -5,6 +5,7 @@
 #endif
 #include "harness.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 #ifdef _WIN32
@@ -231,6 +232,40 @@ TEST(residency_of_a_file_the_caller_cannot_write_is_not_invented)
     REQUIRE(chmod(args[0], 0644) == 0);
     REQUIRE(chmod(test_dir(), 0755) == 0);
     CHECK_EQ(test_spawn_self("residency_of_a_file_the_caller_cannot_write", args, 1), 0);
+#endif
+}
+
+#ifdef __linux__
+/* As above, but left undumpable, as a change of user leaves a process: Linux
+ * then refuses it /proc/self/pagemap, and residency says it cannot tell. */
+CHILD(residency_without_pagemap)
+{
+    memmap_t *m;
+    size_t n = 7;
+    int rc;
+    (void)argc;
+    if (setgid(65534) != 0 || setuid(65534) != 0)
+        return 10;
+    if (memmap_open(&m, argv[0], MEMMAP_READ, NULL) != 0)
+        return 12;
+    rc = memmap_residency(m, 0, 0, NULL, &n);
+    memmap_close(m);
+    return rc == MEMMAP_ENOTSUP && n == 0 && memmap_last_os_error() == EACCES ? 0 : 13;
+}
+#endif
+
+TEST(residency_that_cannot_be_known_is_enotsup)
+{
+#ifndef __linux__
+    SKIP("Linux hides the page cache of such files; other platforms do not");
+#else
+    const char *args[1];
+    if (geteuid() != 0)
+        SKIP("needs root to start a child as another user");
+    args[0] = written_pattern_file("f", 4 * page());
+    REQUIRE(chmod(args[0], 0644) == 0);
+    REQUIRE(chmod(test_dir(), 0755) == 0);
+    CHECK_EQ(test_spawn_self("residency_without_pagemap", args, 1), 0);
 #endif
 }
 
