@@ -231,9 +231,6 @@ MEMMAP_API int memmap_protect(memmap_t *map, size_t offset, size_t length, unsig
  * A hint about how [offset, offset+length) will be used.  A hint the platform
  * lacks succeeds doing nothing; only bad arguments fail.  DONTNEED never
  * discards data: on private memory it is at most a hint to page out.
- * SEQUENTIAL and NORMAL on a file map also set the readahead of the map's open
- * file (posix_fadvise; Linux doubles the window for SEQUENTIAL), which a map
- * from memmap_open_file shares with the caller's descriptor.
  */
 MEMMAP_API int memmap_advise(memmap_t *map, size_t offset, size_t length, int advice);
 

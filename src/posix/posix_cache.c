@@ -142,25 +142,6 @@ int memmap_os_evict(memmap_t *m, void *addr, size_t len)
     return 0;
 }
 
-/* --- Readahead -------------------------------------------------------------- */
-
-void memmap_posix_file_readahead(memmap_t *m, int advice)
-{
-#if defined(POSIX_FADV_SEQUENTIAL) && !defined(__APPLE__)
-    /* Linux doubles the descriptor's readahead window for SEQUENTIAL; a fault
-     * on the map reads ahead through the same descriptor. */
-    if (m->kind == MEMMAP_KIND_ANON)
-        return;
-    if (advice == MEMMAP_ADVICE_SEQUENTIAL)
-        (void)posix_fadvise(m->os.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    else if (advice == MEMMAP_ADVICE_NORMAL)
-        (void)posix_fadvise(m->os.fd, 0, 0, POSIX_FADV_NORMAL);
-#else
-    (void)m;
-    (void)advice;
-#endif
-}
-
 /* --- Huge pages ------------------------------------------------------------ */
 
 #if defined(__linux__) && defined(MADV_HUGEPAGE)

@@ -13,9 +13,4 @@ void *memmap_posix_huge_hint(size_t size);
  * advice has to come first, or the pages fault in small). */
 void memmap_posix_use_huge_pages(memmap_t *m, void *view, size_t size, int populate);
 
-/* The file-level part of SEQUENTIAL and NORMAL advice on a file map: the
- * readahead window of the map's own descriptor (posix_fadvise), which the
- * kernel also uses for faults on the map. */
-void memmap_posix_file_readahead(memmap_t *m, int advice);
-
 #endif

@@ -290,7 +290,6 @@ int memmap_os_advise(memmap_t *m, void *addr, size_t len, int advice)
     /* A hint the kernel lacks or refuses is not the caller's error: the arguments were checked. */
     if (os_advice >= 0)
         madvise(addr, len, os_advice);
-    memmap_posix_file_readahead(m, advice);
     return 0;
 }
 
