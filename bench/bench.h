@@ -67,6 +67,9 @@ struct bench_config {
     uint64_t write_size; /* the file the append and sync cases produce */
     uint64_t random_reads;
     uint64_t open_iterations;
+    uint64_t cold_reads;  /* cold random reads per round */
+    uint64_t anon_size;   /* the anonymous memory of the TLB case */
+    uint64_t tlb_reads;   /* random reads per round over it */
     int reps;            /* 0: each case's default */
     const char *dir;     /* where data files live */
     FILE *tsv;           /* machine-readable results, or NULL */
@@ -134,5 +137,9 @@ void bench_case_open(const struct bench_config *cfg);
 void bench_open_loop_only(const struct bench_config *cfg, const char *which, uint64_t iterations);
 void bench_case_append(const struct bench_config *cfg);
 void bench_case_sync(const struct bench_config *cfg);
+/* bench_cold.c: cold scans and reads of an evicted file, and huge pages. */
+void bench_case_cold_scan(const struct bench_config *cfg);
+void bench_case_cold_random(const struct bench_config *cfg);
+void bench_case_tlb(const struct bench_config *cfg);
 
 #endif

@@ -4,7 +4,9 @@
  *
  *   memmap_bench [--size 1G] [--write-size 256M] [--reads 1000000]
  *                [--open-iterations 100000] [--reps N] [--dir DIR]
- *                [--tsv FILE] [--cases bandwidth,scan,random,open,append,sync]
+ *                [--cold-reads 5000] [--anon-size 4G] [--tlb-reads 5000000]
+ *                [--tsv FILE] [--cases bandwidth,scan,random,open,append,sync,
+ *                                     cold_scan,cold_random,tlb]
  *                [--samples 1] [--wall-clock 1]
  *   memmap_bench --open-loop memmap|raw|raw_handle --iterations N [--dir DIR]
  *
@@ -54,9 +56,10 @@ static void usage(void)
 {
     fputs("usage: memmap_bench [--size 1G] [--write-size 256M] [--reads N] [--open-iterations N]\n"
           "                    [--reps N] [--dir DIR] [--tsv FILE] [--cases a,b,...]\n"
+          "                    [--cold-reads N] [--anon-size 4G] [--tlb-reads N]\n"
           "                    [--samples 1] [--wall-clock 1]\n"
           "       memmap_bench --open-loop memmap|raw|raw_handle --iterations N [--dir DIR]\n"
-          "cases: bandwidth scan random open append sync\n",
+          "cases: bandwidth scan random open append sync cold_scan cold_random tlb\n",
           stderr);
     exit(2);
 }
@@ -72,6 +75,9 @@ int main(int argc, char **argv)
     cfg.size = (uint64_t)1 << 30;
     cfg.random_reads = 1000000;
     cfg.open_iterations = 100000;
+    cfg.cold_reads = 5000;
+    cfg.anon_size = (uint64_t)4 << 30;
+    cfg.tlb_reads = 5000000;
     cfg.dir = ".";
     for (i = 1; i < argc; i++) {
         const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -87,6 +93,12 @@ int main(int argc, char **argv)
             cfg.random_reads = parse_size(value);
         else if (strcmp(arg, "--open-iterations") == 0)
             cfg.open_iterations = parse_size(value);
+        else if (strcmp(arg, "--cold-reads") == 0)
+            cfg.cold_reads = parse_size(value);
+        else if (strcmp(arg, "--anon-size") == 0)
+            cfg.anon_size = parse_size(value);
+        else if (strcmp(arg, "--tlb-reads") == 0)
+            cfg.tlb_reads = parse_size(value);
         else if (strcmp(arg, "--reps") == 0)
             cfg.reps = atoi(value);
         else if (strcmp(arg, "--dir") == 0)
@@ -129,6 +141,12 @@ int main(int argc, char **argv)
         bench_case_append(&cfg);
     if (case_selected(cases, "sync"))
         bench_case_sync(&cfg);
+    if (case_selected(cases, "cold_scan"))
+        bench_case_cold_scan(&cfg);
+    if (case_selected(cases, "cold_random"))
+        bench_case_cold_random(&cfg);
+    if (case_selected(cases, "tlb"))
+        bench_case_tlb(&cfg);
 
     if (cfg.tsv)
         fclose(cfg.tsv);

@@ -2,7 +2,11 @@
 # SPDX-License-Identifier: MIT
 """Turns the benchmark's result rows into bench/results/results.md and a chart.
 
-usage: report.py --out DIR [--command CMD] [--note TEXT] RESULTS.tsv...
+usage: report.py --out DIR [--command CMD] [--note TEXT] [--section TITLE] RESULTS.tsv...
+
+With --section, the results become a section "## TITLE" of DIR/results.md,
+replacing a section of that title or added at the end; the rest of the file
+and the chart are left as they are.
 
 The inputs are the rows memmap_bench (C) and bench.py (Python) write:
   timing <id> <title> <contender> <is_reference> <unit> <clock> <work> <reps> <median_s> <min_s> <max_s> <q1_s> <q3_s>
@@ -281,6 +285,28 @@ def checks(groups, values):
     return out
 
 
+COLD_PATH = "memmap + SEQUENTIAL advice"
+RAW_COLD = ("raw mmap", "raw mmap + MADV_SEQUENTIAL", "raw mmap + MAP_POPULATE", "pread, 1 MiB buffer")
+
+
+def cache_checks(groups, values):
+    """The targets of issue 13: the documented cold path, and huge pages."""
+    cold = groups.get("cold_scan", Group("cold_scan", "cold_scan"))
+    tlb = groups.get("tlb", Group("tlb", "tlb"))
+    raw = [row for row in cold.rows if row.name in RAW_COLD]
+    best = min(raw, key=lambda row: row.median).name if raw else None
+    granted = value_of(values, "tlb_granted", "memmap_anon + MEMMAP_HUGE")
+    return [
+        timed_check("cold scan: %s vs the best raw contender (%s)" % (COLD_PATH, best or "none"), cold,
+                    COLD_PATH, best, 1.0, True),
+        timed_check("cold scan: %s vs raw mmap" % COLD_PATH, cold, COLD_PATH, "raw mmap", 1.2, True),
+        timed_check("random reads over anonymous memory: MEMMAP_HUGE vs normal pages", tlb,
+                    "memmap_anon + MEMMAP_HUGE", "memmap_anon, normal pages", 1.3, True,
+                    "" if granted is None else ("huge pages granted in every round" if granted else
+                                                "**huge pages were refused in some round**")),
+    ]
+
+
 # --- Markdown -------------------------------------------------------------------
 
 def markdown(groups, values, args):
@@ -318,7 +344,7 @@ def markdown(groups, values, args):
         out.append("| loop | value |")
         out.append("|---|---:|")
         for name, unit, value in entries:
-            out.append("| %s | %.0f %s |" % (name, value, unit))
+            out.append("| %s | %s %s |" % (name, ("%.2f" if abs(value) < 100 else "%.0f") % value, unit))
         out.append("")
     out.append("## Targets (issue 5)")
     out.append("")
@@ -327,12 +353,89 @@ def markdown(groups, values, args):
     for c in checks(groups, values):
         out.append("| %s | %s | %s | %s | %s |" % (c.label, c.measured(), c.wanted(), c.status(), c.note))
     out.append("")
+    if "cold_scan" in groups or "tlb" in groups:
+        out.append("## Targets (issue 13)")
+        out.append("")
+        out.append("| target | measured | wanted | status | note |")
+        out.append("|---|---:|---:|---|---|")
+        for c in cache_checks(groups, values):
+            out.append("| %s | %s | %s | %s | %s |" % (c.label, c.measured(), c.wanted(), c.status(), c.note))
+        out.append("")
     if args.note:
         out.append(args.note)
         out.append("")
     out.append("![memmap against the raw calls](chart.png)")
     out.append("")
     return "\n".join(out)
+
+
+def group_tables(groups, values):
+    out = []
+    for group in groups.values():
+        clock = "CPU time" if group.rows[0].clock == "cpu" else "wall time"
+        out.append("### %s (%d rounds, %s)" % (group.title, group.rows[0].reps, clock))
+        out.append("")
+        out.append("| contender | median | IQR | range | vs ref |")
+        out.append("|---|---:|---:|---:|---:|")
+        ref = group.reference()
+        for row in group.rows:
+            name = row.name + (" *(reference)*" if row is ref else "")
+            out.append("| %s | %s | %.0f%% | %.0f%% | %.2f× |" % (name, row.display(), 100 * row.noise(),
+                                                              100 * row.spread(), ref.median / row.median))
+        out.append("")
+    for title, entries in values.values():
+        out.append("### " + title)
+        out.append("")
+        out.append("| contender | value |")
+        out.append("|---|---:|")
+        for name, unit, value in entries:
+            out.append("| %s | %s %s |" % (name, ("%.2f" if abs(value) < 100 else "%.0f") % value, unit))
+        out.append("")
+    return out
+
+
+def section_markdown(groups, values, args):
+    """The page-cache groups as one section of results.md."""
+    out = ["## " + args.section, ""]
+    out.append("Produced by `%s` on %s UTC." % (args.command or "bench/run.sh --cache",
+                                                datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")))
+    out.append("")
+    out += machine_lines(args)
+    out.append("")
+    out.append("Every cold round first evicts the data file (fdatasync, posix_fadvise DONTNEED) and checks with "
+               "memmap_residency that none of it is left, untimed; then it opens, maps, reads and closes. "
+               "Contenders are interleaved, order rotated every round, after one warm-up round; IQR is the "
+               "interquartile range / median, range is (max − min) / median. The cold groups use the wall "
+               "clock (the disk is the cost), the TLB group the thread's CPU clock.")
+    out.append("")
+    out += group_tables(groups, values)
+    out.append("### Targets (issue 13)")
+    out.append("")
+    out.append("| target | measured | wanted | status | note |")
+    out.append("|---|---:|---:|---|---|")
+    for c in cache_checks(groups, values):
+        out.append("| %s | %s | %s | %s | %s |" % (c.label, c.measured(), c.wanted(), c.status(), c.note))
+    out.append("")
+    if args.note:
+        out.append(args.note)
+        out.append("")
+    return "\n".join(out)
+
+
+def replace_section(path, title, section):
+    """Puts section in place of the "## title" section of the file at path, or at its end."""
+    text = open(path).read() if os.path.exists(path) else ""
+    lines = text.split("\n")
+    heading = "## " + title
+    if heading in lines:
+        start = lines.index(heading)
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        lines[start:end] = section.rstrip("\n").split("\n") + [""]
+        text = "\n".join(lines)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    with open(path, "w") as f:
+        f.write(text.rstrip("\n") + "\n")
 
 
 # --- Chart ------------------------------------------------------------------------
@@ -397,6 +500,7 @@ def main():
     parser.add_argument("--python", default="")
     parser.add_argument("--load", default="")
     parser.add_argument("--note", default="", help="a paragraph added after the targets")
+    parser.add_argument("--section", default="", help="write the results as this section of results.md")
     parser.add_argument("results", nargs="+")
     args = parser.parse_args()
 
@@ -404,6 +508,11 @@ def main():
     if not groups:
         sys.exit("report.py: no results in %s" % " ".join(args.results))
     os.makedirs(args.out, exist_ok=True)
+    if args.section:
+        text = section_markdown(groups, values, args)
+        replace_section(os.path.join(args.out, "results.md"), args.section, text)
+        print(text)
+        return
     text = markdown(groups, values, args)
     with open(os.path.join(args.out, "results.md"), "w") as f:
         f.write(text)

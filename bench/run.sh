@@ -6,6 +6,10 @@
 #   bench/run.sh            the full suite: 1 GiB data file, 75 s to 2 min here
 #   bench/run.sh --quick    a small run to try things out (64 MiB); its results
 #                           go to build-bench/results, never to bench/results
+#   bench/run.sh --cache [memmap_bench options]
+#                           the page-cache groups only (cold scan and random
+#                           reads of an evicted file, huge pages), written as
+#                           their own section of bench/results/results.md
 #
 # Everything it builds and every data file lives in build-bench/ (override the
 # data directory with MEMMAP_BENCH_DIR).  It needs cmake and a C compiler;
@@ -21,12 +25,21 @@ python="${MEMMAP_BENCH_PYTHON:-/usr/bin/python3}"
 started=$(date +%s)
 
 quick=0
+cache=0
 if [ "${1:-}" = "--quick" ]; then
     quick=1
     shift
+elif [ "${1:-}" = "--cache" ]; then
+    # Only the page-cache groups (cold scan, cold random reads, huge pages);
+    # the arguments after --cache go to memmap_bench (--reps, --size, ...).
+    cache=1
+    shift
 fi
-if [ "$quick" = 1 ]; then
-    bench_args="--size 64M --reads 100000 --open-iterations 20000 --reps 3"
+if [ "$cache" = 1 ]; then
+    bench_args="--cases cold_scan,cold_random,tlb $*"
+    results="$root/bench/results"
+elif [ "$quick" = 1 ]; then
+    bench_args="--size 64M --reads 100000 --open-iterations 20000 --reps 3 --cold-reads 500 --anon-size 256M --tlb-reads 500000"
     py_args="--size 64M --reps 3 --open-iterations 2000"
     results="$build/results"
 else
@@ -135,6 +148,24 @@ run_python() {
 }
 
 load_average() { cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?"; }
+
+if [ "$cache" = 1 ]; then
+    build_suite
+    load_before=$(load_average)
+    say "page-cache benchmarks (memmap_bench $bench_args)"
+    # shellcheck disable=SC2086 # bench_args is a list of words
+    "$build/bench/memmap_bench" --dir "$data" --tsv "$raw/cache.tsv" $bench_args
+    load_after=$(load_average)
+    compiler=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt")
+    compiler="$compiler $("$compiler" -dumpfullversion 2>/dev/null || true)"
+    revision=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+    "$python" "$root/bench/report.py" --out "$results" --section "Page cache: cold loads and huge pages" \
+        --command "bench/run.sh --cache $*" --data-dir "$data" --compiler "$compiler" --revision "$revision" \
+        --load "$load_before / $load_after" "$raw/cache.tsv" >/dev/null
+    echo "written: the page-cache section of $results/results.md"
+    echo "the run took $(($(date +%s) - started)) s"
+    exit 0
+fi
 
 ensure_gnuplot
 build_suite

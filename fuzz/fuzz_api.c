@@ -555,7 +555,7 @@ static void op_hint(struct input *in)
 {
     struct slot *s = used_slot(in);
     unsigned what = next_byte(in);
-    int advice = (int)(next_byte(in) % 7) - 1; /* -1 and 5 are invalid */
+    int advice = (int)(next_byte(in) % 9) - 1; /* -1 and 7 are invalid */
     int rc;
     if (!s)
         return;
@@ -564,7 +564,19 @@ static void op_hint(struct input *in)
     case 0:
         rc = memmap_advise(s->map, 0, 0, advice);
         check_code(rc);
-        CHECK(rc == ((advice < 0 || advice > MEMMAP_ADVICE_DONTNEED) ? MEMMAP_EINVAL : 0));
+        CHECK(rc == ((advice < 0 || advice > MEMMAP_ADVICE_NOHUGEPAGE) ? MEMMAP_EINVAL : 0));
+        if (what & 8) {
+            /* Eviction drops pages, never data: verify_slot below checks the contents. */
+            rc = memmap_evict(s->map, 0, 0);
+            check_code(rc);
+            CHECK(rc == 0 || rc == MEMMAP_EIO);
+        }
+        if (what & 16) {
+            size_t n = SIZE_MAX, pages = (memmap_size(s->map) + page - 1) / page + 1;
+            rc = memmap_residency(s->map, 0, 0, NULL, &n);
+            check_code(rc);
+            CHECK(rc == 0 && n <= pages);
+        }
         break;
     case 1:
         rc = memmap_sync(s->map, 0, 0, (what & 4) ? MEMMAP_SYNC_ASYNC : 0);

@@ -106,7 +106,7 @@ typedef struct memmap_options {
 /* Access rights for memmap_protect and memmap_probe. */
 #define MEMMAP_NONE 0u /* no access at all (protect only) */
 
-/* Hints for memmap_advise. */
+/* Hints for memmap_advise (HUGEPAGE and NOHUGEPAGE are further down). */
 #define MEMMAP_ADVICE_NORMAL     0
 #define MEMMAP_ADVICE_SEQUENTIAL 1
 #define MEMMAP_ADVICE_RANDOM     2
@@ -169,7 +169,7 @@ MEMMAP_API int memmap_open_file(memmap_t **map, memmap_file_t file, unsigned fla
 
 /*
  * Zero-filled anonymous memory of length bytes, readable and writable.
- * flags: READ, WRITE (both implied), EXEC, SHARED, POPULATE.
+ * flags: READ, WRITE (both implied), EXEC, SHARED, POPULATE, HUGE (see below).
  * Private to the process unless MEMMAP_SHARED, which shares it with children
  * created by fork (Windows has no fork; it is accepted and changes nothing).
  * length 0 gives an empty map.
@@ -214,7 +214,8 @@ MEMMAP_API void *memmap_data(const memmap_t *map);
 MEMMAP_API size_t memmap_size(const memmap_t *map);
 /* File offset of memmap_data() (0 for anonymous and shared memory). */
 MEMMAP_API uint64_t memmap_offset(const memmap_t *map);
-/* The access the map was created with: MEMMAP_READ plus WRITE, COPY and EXEC as given. */
+/* The access the map was created with: MEMMAP_READ plus WRITE, COPY and EXEC as given,
+ * and MEMMAP_HUGE when huge pages were asked for and granted. */
 MEMMAP_API unsigned memmap_flags(const memmap_t *map);
 
 /* --- Operating on a map -------------------------------------------------- */
@@ -295,6 +296,78 @@ MEMMAP_API int memmap_write(memmap_t *map, size_t offset, const void *buf, size_
  * access: READ, WRITE.  Probing for WRITE does not change the data.
  */
 MEMMAP_API int memmap_probe(memmap_t *map, size_t offset, size_t length, unsigned access);
+
+/* --- Residency, eviction and huge pages ----------------------------------- */
+
+/*
+ * memmap_anon flag: back the memory with huge pages (fewer TLB misses on large,
+ * randomly accessed memory).  Never an error: when the platform refuses, the
+ * map has normal pages, and memmap_flags() includes MEMMAP_HUGE only when the
+ * request was granted.
+ *  - Linux: transparent huge pages.  The view is placed at a huge-page-aligned
+ *    address and advised MADV_HUGEPAGE; granted when THP is not disabled
+ *    (/sys/kernel/mm/transparent_hugepage/enabled, shmem_enabled for SHARED)
+ *    and the length is at least one huge page.  The kernel may still use small
+ *    pages where it finds no free huge page.  The hugetlbfs pool is not used:
+ *    its pages cannot be protected, locked or resized in page-size steps.
+ *  - Windows: large pages (a SEC_LARGE_PAGES section), granted when the process
+ *    holds SeLockMemoryPrivilege and the length is a multiple of
+ *    GetLargePageMinimum(); they are locked in memory.  Growing the map
+ *    with memmap_resize moves it to normal pages and clears MEMMAP_HUGE.
+ *    Elsewhere: never granted.
+ */
+#define MEMMAP_HUGE 0x1000u
+
+/* More hints for memmap_advise: ask for, or refuse, transparent huge pages for
+ * the range (Linux MADV_HUGEPAGE / MADV_NOHUGEPAGE; elsewhere a successful no-op). */
+#define MEMMAP_ADVICE_HUGEPAGE   5
+#define MEMMAP_ADVICE_NOHUGEPAGE 6
+
+/*
+ * Reports which pages of [offset, offset+length) are in memory now.  The range
+ * widens to whole pages; length 0 means to the end of the map.
+ * - vec, when not NULL, gets one byte per page of the widened range: bit 0 is
+ *   set when the page is resident, the other bits are 0.  It must hold
+ *   (widened length / memmap_page_size()) bytes.
+ * - *resident, when not NULL, gets the number of resident pages.
+ * An empty range reports 0 pages.  MEMMAP_EINVAL for a NULL map, MEMMAP_ERANGE
+ * for a range outside the map (both functions).  What "resident" means:
+ * - Linux, anonymous memory and files the caller owns or may write: in RAM, in
+ *   the page cache, whether or not this process has touched it (mincore).
+ * - Linux, a file the caller neither owns nor may write: the kernel hides its
+ *   page cache (mincore pretends every page is resident, cachestat(2) refuses
+ *   with EPERM), so only the pages mapped in this process are reported (from
+ *   /proc/self/pagemap): a lower bound.  MEMMAP_ENOTSUP when that cannot be
+ *   read (no /proc, or a process made undumpable by a change of user).
+ * - Windows: the pages in this process's working set (QueryWorkingSetEx), not
+ *   the system file cache, which no per-file call reports.
+ * - Other POSIX systems: mincore.
+ */
+MEMMAP_API int memmap_residency(memmap_t *map, size_t offset, size_t length, unsigned char *vec,
+                                size_t *resident);
+
+/*
+ * Drops the pages of [offset, offset+length) (widened to whole pages; length 0:
+ * to the end) from memory where the platform allows it.  Data is never lost:
+ * dirty pages of a shared file map are written back first (MEMMAP_EIO if that
+ * fails), and private modified pages are kept, or written to swap by the
+ * kernel, never discarded.  The data reads the same afterwards, from the disk.
+ * - Linux, shared file maps: msync (sync_file_range for read-only maps, which
+ *   also writes back what other processes dirtied), MADV_DONTNEED (this
+ *   process's page tables), then posix_fadvise DONTNEED (the page cache).
+ *   Pages another process maps, or the caller has locked, stay, and so does a
+ *   large folio (the kernel caches big reads and writes in units of up to
+ *   2 MiB) that the range covers only in part.  Files on tmpfs, and shared
+ *   memory objects, are their page cache: they stay resident (they can only
+ *   go to swap).
+ * - Linux, private and anonymous memory: MADV_PAGEOUT (5.4+), which writes
+ *   modified pages to swap; without swap they stay resident.
+ * - Windows: FlushViewOfFile, then the unlocked pages leave this process's
+ *   working set (VirtualUnlock on unlocked pages); the system may keep them in
+ *   its standby list (file cache), which no per-file call empties.
+ * Succeeds where the platform evicts nothing; memmap_residency tells what stayed.
+ */
+MEMMAP_API int memmap_evict(memmap_t *map, size_t offset, size_t length);
 
 /* --- For bindings --------------------------------------------------------- */
 

@@ -292,6 +292,17 @@ def overview_page(opening, groups, macros, rows, version):
     return "\n".join(out) + "\n"
 
 
+def program_help(text):
+    """The text of a program's `static const char help_text[]`, a run of C
+    string literals, or None."""
+    match = re.search(r"help_text\[\]\s*=\s*((?:\s*\"(?:[^\"\\]|\\.)*\")+)\s*;", text)
+    if not match:
+        return None
+    pieces = re.findall(r'"((?:[^"\\]|\\.)*)"', match.group(1))
+    joined = "".join(pieces)
+    return joined.replace("\\n", "\n").replace('\\"', '"').replace("\\\\", "\\").strip("\n")
+
+
 def program_page(source, version):
     """A section 1 page from a program's opening comment."""
     text = open(source, encoding="utf-8").read()
@@ -311,6 +322,10 @@ def program_page(source, version):
         out += [".SH SYNOPSIS", ".B " + escape(words[0])]
         out += [".I " + escape(word) for word in words[1:]]
     out += [".SH DESCRIPTION"] + paragraphs(body)
+    help_text = program_help(text)
+    if help_text:
+        # The program's own --help, so the page and the program never disagree.
+        out += [".SH OPTIONS", ".nf"] + [line_safe(escape(line)) for line in help_text.splitlines()] + [".fi"]
     out += [".SH SEE ALSO", ".BR memmap (7)"]
     return "\n".join(out) + "\n"
 

@@ -87,6 +87,10 @@ int memmap_fail(int code);
 /* The sentinel data pointer of empty maps: not NULL, never written. */
 unsigned char *memmap_empty_data(void);
 
+/* The page-aligned span of [offset, offset+length) of m (length 0: to the end);
+ * MEMMAP_ERANGE outside the map, *len 0 for an empty range (src/memmap.c). */
+int memmap_page_span(const memmap_t *m, size_t offset, size_t length, void **addr, size_t *len);
+
 /* --- The backend --------------------------------------------------------- */
 
 /* Translates a raw errno or GetLastError() value into a MEMMAP_E* code and records it. */
@@ -135,6 +139,11 @@ int memmap_os_protect(memmap_t *m, void *addr, size_t len, unsigned prot);
 int memmap_os_advise(memmap_t *m, void *addr, size_t len, int advice);
 int memmap_os_lock(memmap_t *m, void *addr, size_t len);
 int memmap_os_unlock(memmap_t *m, void *addr, size_t len);
+
+/* Residency and eviction (src/cache.c does the checks), over page-aligned addr and len
+ * inside m->view.  memmap_os_residency sets vec[i] to 1 when page i is resident, else 0. */
+int memmap_os_residency(memmap_t *m, void *addr, size_t len, unsigned char *vec);
+int memmap_os_evict(memmap_t *m, void *addr, size_t len);
 
 /* Copies len bytes from src to dst, one of which lies in the mapped range
  * [lo, lo+guard_len).  Returns MEMMAP_EIO, not a signal or an exception, when

@@ -12,7 +12,7 @@
 #define ACCESS_FLAGS    (MEMMAP_READ | MEMMAP_WRITE | MEMMAP_COPY | MEMMAP_EXEC)
 #define OPEN_FILE_FLAGS (ACCESS_FLAGS | MEMMAP_TRUNCATE | MEMMAP_POPULATE | MEMMAP_SPARSE)
 #define OPEN_FLAGS      (OPEN_FILE_FLAGS | MEMMAP_CREATE | MEMMAP_EXCL)
-#define ANON_FLAGS      (MEMMAP_READ | MEMMAP_WRITE | MEMMAP_EXEC | MEMMAP_SHARED | MEMMAP_POPULATE)
+#define ANON_FLAGS      (MEMMAP_READ | MEMMAP_WRITE | MEMMAP_EXEC | MEMMAP_SHARED | MEMMAP_POPULATE | MEMMAP_HUGE)
 #define SHM_FLAGS       (MEMMAP_READ | MEMMAP_WRITE | MEMMAP_CREATE | MEMMAP_EXCL | MEMMAP_TRUNCATE | \
                          MEMMAP_POPULATE | MEMMAP_SPARSE)
 #define RESIZE_FLAGS    (MEMMAP_NOMOVE | MEMMAP_TRUNCATE | MEMMAP_SPARSE)
@@ -240,6 +240,9 @@ int memmap_anon(memmap_t **map, size_t length, unsigned flags)
     *map = NULL;
     if (flags & ~ANON_FLAGS)
         return memmap_fail(MEMMAP_EINVAL);
+    /* An empty map has no pages, huge or not. */
+    if (length == 0)
+        flags &= ~MEMMAP_HUGE;
     /* Anonymous memory exists to be written: it is always readable and writable. */
     if (!(m = new_map(MEMMAP_KIND_ANON, flags | MEMMAP_WRITE)))
         return memmap_fail(MEMMAP_ENOMEM);
@@ -303,7 +306,8 @@ int memmap_close(memmap_t *map)
 void *memmap_data(const memmap_t *map) { return map ? map->data : NULL; }
 size_t memmap_size(const memmap_t *map) { return map ? map->size : 0; }
 uint64_t memmap_offset(const memmap_t *map) { return map ? map->offset : 0; }
-unsigned memmap_flags(const memmap_t *map) { return map ? map->flags & ACCESS_FLAGS : 0; }
+/* The backend clears MEMMAP_HUGE from m->flags when it could not grant it. */
+unsigned memmap_flags(const memmap_t *map) { return map ? map->flags & (ACCESS_FLAGS | MEMMAP_HUGE) : 0; }
 size_t memmap_page_size(void) { return memmap_os_page_size(); }
 size_t memmap_granularity(void) { return memmap_os_granularity(); }
 
@@ -333,6 +337,11 @@ static int page_span(const memmap_t *m, size_t offset, size_t length, void **add
     *addr = (void *)start;
     *len = (size_t)(end - start);
     return 0;
+}
+
+int memmap_page_span(const memmap_t *m, size_t offset, size_t length, void **addr, size_t *len)
+{
+    return page_span(m, offset, length, addr, len);
 }
 
 int memmap_sync(memmap_t *map, size_t offset, size_t length, unsigned flags)
@@ -381,7 +390,7 @@ int memmap_advise(memmap_t *map, size_t offset, size_t length, int advice)
     size_t len;
     int rc;
 
-    if (!map || advice < MEMMAP_ADVICE_NORMAL || advice > MEMMAP_ADVICE_DONTNEED)
+    if (!map || advice < MEMMAP_ADVICE_NORMAL || advice > MEMMAP_ADVICE_NOHUGEPAGE)
         return memmap_fail(MEMMAP_EINVAL);
     if ((rc = page_span(map, offset, length, &addr, &len)) != 0 || len == 0)
         return rc;

@@ -190,7 +190,7 @@ static const struct bad_call table[] = {
     /* memmap_advise */
     {"advise: NULL map", ADVISE, NONE, NULL, 0, 0, MEMMAP_ADVICE_NORMAL, MEMMAP_EINVAL, 0},
     {"advise: negative advice", ADVISE, M_RW, NULL, 0, 0, (unsigned)-1, MEMMAP_EINVAL, 0},
-    {"advise: advice past the last", ADVISE, M_RW, NULL, 0, 0, MEMMAP_ADVICE_DONTNEED + 1, MEMMAP_EINVAL, 0},
+    {"advise: advice past the last", ADVISE, M_RW, NULL, 0, 0, MEMMAP_ADVICE_NOHUGEPAGE + 1, MEMMAP_EINVAL, 0},
     {"advise: range past the end", ADVISE, M_RW, NULL, 64 * KB, 0, MEMMAP_ADVICE_WILLNEED, MEMMAP_ERANGE, 0},
 
     /* memmap_lock and memmap_unlock */

@@ -172,7 +172,7 @@ TEST(advise_arguments_are_checked)
 {
     memmap_t *m = open_pattern("f", 4096, MEMMAP_READ);
     CHECK_CODE(memmap_advise(m, 0, 0, -1), MEMMAP_EINVAL);
-    CHECK_CODE(memmap_advise(m, 0, 0, 5), MEMMAP_EINVAL);
+    CHECK_CODE(memmap_advise(m, 0, 0, MEMMAP_ADVICE_NOHUGEPAGE + 1), MEMMAP_EINVAL);
     CHECK_CODE(memmap_advise(m, 4097, 0, MEMMAP_ADVICE_NORMAL), MEMMAP_ERANGE);
     CHECK_CODE(memmap_advise(m, 0, 4097, MEMMAP_ADVICE_NORMAL), MEMMAP_ERANGE);
     CHECK_CODE(memmap_advise(NULL, 0, 0, MEMMAP_ADVICE_NORMAL), MEMMAP_EINVAL);

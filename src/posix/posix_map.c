@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE /* mremap, MAP_POPULATE, MADV_COLD */
 #include "internal.h"
+#include "posix/posix_cache.h"
 
 #include <errno.h>
 #include <fcntl.h> /* F_FULLFSYNC on Apple */
@@ -77,16 +78,21 @@ static void *map_pages(const memmap_t *m, void *hint, uint64_t map_offset, size_
 
 int memmap_os_map(memmap_t *m, uint64_t map_offset, size_t view_size, int populate)
 {
+    int huge = (m->flags & MEMMAP_HUGE) != 0;
     int extra = 0;
     void *view;
 
 #ifdef MAP_POPULATE
-    if (populate)
+    if (populate && !huge)
         extra |= MAP_POPULATE;
 #endif
-    view = map_pages(m, NULL, map_offset, view_size, extra);
+    view = map_pages(m, huge ? memmap_posix_huge_hint(view_size) : NULL, map_offset, view_size, extra);
     if (view == MAP_FAILED)
         return size_error(errno);
+    if (huge) {
+        memmap_posix_use_huge_pages(m, view, view_size, populate);
+        populate = 0;
+    }
 #ifndef MAP_POPULATE
     if (populate)
         madvise(view, view_size, MADV_WILLNEED);
@@ -295,6 +301,13 @@ int memmap_os_advise(memmap_t *m, void *addr, size_t len, int advice)
     case MEMMAP_ADVICE_RANDOM:     os_advice = MADV_RANDOM; break;
     case MEMMAP_ADVICE_WILLNEED:   os_advice = MADV_WILLNEED; break;
     case MEMMAP_ADVICE_DONTNEED:   os_advice = dontneed_advice(m); break;
+#ifdef MADV_HUGEPAGE
+    case MEMMAP_ADVICE_HUGEPAGE:   os_advice = MADV_HUGEPAGE; break;
+    case MEMMAP_ADVICE_NOHUGEPAGE: os_advice = MADV_NOHUGEPAGE; break;
+#else
+    case MEMMAP_ADVICE_HUGEPAGE:   /* fall through: no huge pages, nothing to ask */
+    case MEMMAP_ADVICE_NOHUGEPAGE: os_advice = -1; break;
+#endif
     default:                       os_advice = MADV_NORMAL; break;
     }
     /* A hint the kernel lacks or refuses is not the caller's error: the arguments were checked. */

@@ -5,7 +5,8 @@ set(MEMMAP_BACKEND_SOURCES
   src/posix/posix_file.c
   src/posix/posix_map.c
   src/posix/posix_guard.c
-  src/posix/posix_describe.c)
+  src/posix/posix_describe.c
+  src/posix/posix_cache.c)
 set(MEMMAP_BACKEND_LIBS)
 if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
   # shm_open lives in librt before glibc 2.34.

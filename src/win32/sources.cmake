@@ -8,7 +8,8 @@ set(MEMMAP_BACKEND_SOURCES
   src/win32/win32_map.c
   src/win32/win32_range.c
   src/win32/win32_guard.c
-  src/win32/win32_describe.c)
+  src/win32/win32_describe.c
+  src/win32/win32_cache.c)
 # Everything used is in kernel32, which every program links; newer calls
-# (PrefetchVirtualMemory, NtQuerySection, NtQueryObject) are looked up at run time.
+# (PrefetchVirtualMemory, NtQuerySection, NtQueryObject, K32QueryWorkingSetEx) are looked up at run time.
 set(MEMMAP_BACKEND_LIBS)

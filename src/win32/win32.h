@@ -23,6 +23,11 @@ DWORD memmap_win32_view_access(unsigned flags);
  * absent under Wine): NULL when it is not there. */
 FARPROC memmap_win32_lookup(const wchar_t *module, const char *name);
 
+/* Maps size bytes of anonymous memory for m in large pages (win32_cache.c):
+ * 0 when granted, with m's view and section set; -1, with nothing changed, when
+ * the privilege, the size or the system refuses. */
+int memmap_win32_map_large_pages(memmap_t *m, size_t size);
+
 /* Records GetLastError() as the last OS error and returns its MEMMAP_E* code. */
 int memmap_win32_last_error(void);
 

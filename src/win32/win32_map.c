@@ -122,7 +122,12 @@ static int map_at(memmap_t *m, uint64_t map_offset, size_t view_size, void *base
 
 int memmap_os_map(memmap_t *m, uint64_t map_offset, size_t view_size, int populate)
 {
-    int rc = map_at(m, map_offset, view_size, NULL, 1);
+    int rc;
+
+    if ((m->flags & MEMMAP_HUGE) && memmap_win32_map_large_pages(m, view_size) == 0)
+        return 0; /* large pages are committed and resident already: nothing to populate */
+    m->flags &= ~MEMMAP_HUGE;
+    rc = map_at(m, map_offset, view_size, NULL, 1);
     if (rc == 0)
         m->view_size = view_size;
     if (rc == 0 && populate) {
@@ -349,12 +354,17 @@ int memmap_os_resize(memmap_t *m, const struct memmap_resize_plan *plan)
             if ((rc = memmap_os_unmap(m)) != 0)
                 return rc;
             m->view_size = 0;
+            m->flags &= ~MEMMAP_HUGE; /* nothing left in large pages */
             return 0;
         }
         return resize_within_view(m, plan);
     }
-    if (m->view)
-        return resize_growing_view(m, plan);
+    if (m->view) {
+        /* The larger section has normal pages: large ones are made only by memmap_anon. */
+        if ((rc = resize_growing_view(m, plan)) == 0)
+            m->flags &= ~MEMMAP_HUGE;
+        return rc;
+    }
     /* Nothing mapped yet (the map was empty): map afresh. */
     if (plan->new_view_size == 0)
         return 0;
