@@ -6,7 +6,7 @@
  */
 #define _GNU_SOURCE /* MADV_PAGEOUT, MADV_HUGEPAGE, MADV_POPULATE_WRITE, AT_EACCESS */
 #include "internal.h"
-#include "posix/posix_cache.h"
+#include "posix/posix.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,7 @@
  */
 #define _GNU_SOURCE /* mremap, MAP_POPULATE, MADV_COLD */
 #include "internal.h"
-#include "posix/posix_cache.h"
+#include "posix/posix.h"
 
 #include <errno.h>
 #include <fcntl.h> /* F_FULLFSYNC on Apple */
