@@ -4,7 +4,7 @@
  * memmap.  The vmtouch idea, on Linux and Windows alike.
  * Usage: mmtouch [-t|-e|-l] [-v] [-r] [-q] FILE|DIR...
  *
- * Files are mapped read-only in windows of WINDOW_BYTES, so any file size works
+ * Files are mapped read-only in windows of 256 MiB, so any file size works
  * in any address space; each window is examined, touched, evicted or locked,
  * and closed again (locked windows stay mapped until the end).
  */
