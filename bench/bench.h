@@ -106,6 +106,8 @@ void bench_die(const char *fmt, ...)
     ;
 /* Dies with the library's description of code when it is not MEMMAP_OK. */
 void bench_check(int code, const char *what);
+/* One pread (retried on EINTR): the bytes read, 0 at the end; dies on an error. */
+size_t bench_pread(int fd, void *buf, size_t len, uint64_t offset);
 
 /* The sum of the 64-bit words in [p, p+bytes): the work every scan does. */
 uint64_t bench_sum_words(const void *p, size_t bytes);

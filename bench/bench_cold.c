@@ -115,17 +115,6 @@ static const unsigned char *raw_map(int fd, size_t size, int flags)
     return p;
 }
 
-static size_t pread_some(int fd, void *buf, size_t len, uint64_t offset)
-{
-    ssize_t n;
-    do
-        n = pread(fd, buf, len, (off_t)offset);
-    while (n < 0 && errno == EINTR);
-    if (n < 0)
-        bench_die("pread: %s", strerror(errno));
-    return (size_t)n;
-}
-
 /* --- Cold sequential scan ------------------------------------------------------ */
 
 /* memmap's cold paths (README, "Performance"): SEQUENTIAL advice right after
@@ -194,7 +183,7 @@ static double cold_scan(void *arg, uint64_t *sum)
         uint64_t off = 0, total = 0;
         size_t n;
         fd = open_or_die(path);
-        while ((n = pread_some(fd, c->file->buf, PREAD_BUFFER, off)) > 0) {
+        while ((n = bench_pread(fd, c->file->buf, PREAD_BUFFER, off)) > 0) {
             total += bench_sum_words(c->file->buf, n);
             off += n;
         }
@@ -226,7 +215,7 @@ static double cold_random(void *arg, uint64_t *sum)
     if (c->way == RANDOM_PREAD) {
         int fd = open_or_die(f->path);
         for (i = 0; i < f->count; i++) {
-            if (pread_some(fd, f->buf, RECORD, f->offsets[i]) != RECORD)
+            if (bench_pread(fd, f->buf, RECORD, f->offsets[i]) != RECORD)
                 bench_die("short pread");
             total += bench_sum_words(f->buf, RECORD);
         }

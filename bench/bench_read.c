@@ -61,17 +61,6 @@ static void raw_unmap(const unsigned char *p, size_t size, int fd)
     close(fd);
 }
 
-static size_t pread_some(int fd, void *buf, size_t len, uint64_t offset)
-{
-    ssize_t n;
-    do
-        n = pread(fd, buf, len, (off_t)offset);
-    while (n < 0 && errno == EINTR);
-    if (n < 0)
-        bench_die("pread: %s", strerror(errno));
-    return (size_t)n;
-}
-
 static memmap_t *memmap_open_or_die(const char *path, unsigned flags, int advice)
 {
     memmap_t *m;
@@ -155,7 +144,7 @@ static double scan_pread(void *arg, uint64_t *sum)
     int fd = open_or_die(r->path);
     uint64_t off = 0, total = 0;
     size_t n;
-    while ((n = pread_some(fd, r->buf, PREAD_BUFFER, off)) > 0) {
+    while ((n = bench_pread(fd, r->buf, PREAD_BUFFER, off)) > 0) {
         total += bench_sum_words(r->buf, n);
         off += n;
     }
@@ -247,7 +236,7 @@ static void load_resident_copy(struct read_ctx *r)
     int fd = open_or_die(r->path);
     r->copy = bench_alloc_resident((size_t)r->size);
     for (off = 0; off < r->size;) {
-        size_t n = pread_some(fd, r->copy + off, (size_t)(r->size - off), off);
+        size_t n = bench_pread(fd, r->copy + off, (size_t)(r->size - off), off);
         if (n == 0)
             bench_die("%s is shorter than expected", r->path);
         off += n;
@@ -262,7 +251,7 @@ static double random_pread(void *arg, uint64_t *sum)
     int fd = open_or_die(r->path);
     uint64_t total = 0, i;
     for (i = 0; i < r->count; i++) {
-        if (pread_some(fd, r->buf, RECORD, r->offsets[i]) != RECORD)
+        if (bench_pread(fd, r->buf, RECORD, r->offsets[i]) != RECORD)
             bench_die("short pread");
         total += bench_sum_words(r->buf, RECORD);
     }

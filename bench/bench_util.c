@@ -114,6 +114,17 @@ static void generate_block(uint64_t *words, uint64_t block)
         words[i] = bench_random(&state);
 }
 
+size_t bench_pread(int fd, void *buf, size_t len, uint64_t offset)
+{
+    ssize_t n;
+    do
+        n = pread(fd, buf, len, (off_t)offset);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        bench_die("pread: %s", strerror(errno));
+    return (size_t)n;
+}
+
 static void read_fully(int fd, void *buf, size_t len, uint64_t offset)
 {
     unsigned char *p = buf;

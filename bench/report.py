@@ -325,42 +325,10 @@ def markdown(groups, values, args):
                "other jobs on a shared machine disturb far less than the wall clock; append and sync, "
                "which wait on the disk, with the wall clock.")
     out.append("")
-    for group in groups.values():
-        clock = "CPU time" if group.rows[0].clock == "cpu" else "wall time"
-        title = "%s (%d rounds, %s)" % (group.title, group.rows[0].reps, clock)
-        out.append("### " + title)
-        out.append("")
-        out.append("| contender | median | IQR | range | vs ref |")
-        out.append("|---|---:|---:|---:|---:|")
-        ref = group.reference()
-        for row in group.rows:
-            name = row.name + (" *(reference)*" if row is ref else "")
-            out.append("| %s | %s | %.0f%% | %.0f%% | %.2f× |" % (name, row.display(), 100 * row.noise(),
-                                                              100 * row.spread(), ref.median / row.median))
-        out.append("")
-    for group_id, (title, entries) in values.items():
-        out.append("### " + title)
-        out.append("")
-        out.append("| loop | value |")
-        out.append("|---|---:|")
-        for name, unit, value in entries:
-            out.append("| %s | %s %s |" % (name, ("%.2f" if abs(value) < 100 else "%.0f") % value, unit))
-        out.append("")
-    out.append("## Targets (issue 5)")
-    out.append("")
-    out.append("| target | measured | wanted | status | note |")
-    out.append("|---|---:|---:|---|---|")
-    for c in checks(groups, values):
-        out.append("| %s | %s | %s | %s | %s |" % (c.label, c.measured(), c.wanted(), c.status(), c.note))
-    out.append("")
+    out += group_tables(groups, values, "loop")
+    out += targets_table("## Targets (issue 5)", checks(groups, values))
     if "cold_scan" in groups or "tlb" in groups:
-        out.append("## Targets (issue 13)")
-        out.append("")
-        out.append("| target | measured | wanted | status | note |")
-        out.append("|---|---:|---:|---|---|")
-        for c in cache_checks(groups, values):
-            out.append("| %s | %s | %s | %s | %s |" % (c.label, c.measured(), c.wanted(), c.status(), c.note))
-        out.append("")
+        out += targets_table("## Targets (issue 13)", cache_checks(groups, values))
     if args.note:
         out.append(args.note)
         out.append("")
@@ -369,7 +337,8 @@ def markdown(groups, values, args):
     return "\n".join(out)
 
 
-def group_tables(groups, values):
+def group_tables(groups, values, value_label="contender"):
+    """A table per timed group, then one per group of plain values."""
     out = []
     for group in groups.values():
         clock = "CPU time" if group.rows[0].clock == "cpu" else "wall time"
@@ -386,11 +355,19 @@ def group_tables(groups, values):
     for title, entries in values.values():
         out.append("### " + title)
         out.append("")
-        out.append("| contender | value |")
+        out.append("| %s | value |" % value_label)
         out.append("|---|---:|")
         for name, unit, value in entries:
             out.append("| %s | %s %s |" % (name, ("%.2f" if abs(value) < 100 else "%.0f") % value, unit))
         out.append("")
+    return out
+
+
+def targets_table(heading, found):
+    out = [heading, "", "| target | measured | wanted | status | note |", "|---|---:|---:|---|---|"]
+    for c in found:
+        out.append("| %s | %s | %s | %s | %s |" % (c.label, c.measured(), c.wanted(), c.status(), c.note))
+    out.append("")
     return out
 
 
@@ -409,13 +386,7 @@ def section_markdown(groups, values, args):
                "clock (the disk is the cost), the TLB group the thread's CPU clock.")
     out.append("")
     out += group_tables(groups, values)
-    out.append("### Targets (issue 13)")
-    out.append("")
-    out.append("| target | measured | wanted | status | note |")
-    out.append("|---|---:|---:|---|---|")
-    for c in cache_checks(groups, values):
-        out.append("| %s | %s | %s | %s | %s |" % (c.label, c.measured(), c.wanted(), c.status(), c.note))
-    out.append("")
+    out += targets_table("### Targets (issue 13)", cache_checks(groups, values))
     if args.note:
         out.append(args.note)
         out.append("")
