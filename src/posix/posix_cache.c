@@ -22,13 +22,6 @@
 
 /* --- Residency ------------------------------------------------------------ */
 
-static int is_private(const memmap_t *m)
-{
-    if (m->kind == MEMMAP_KIND_ANON)
-        return !(m->flags & MEMMAP_SHARED);
-    return (m->flags & MEMMAP_COPY) != 0;
-}
-
 #ifdef __linux__
 /*
  * Whether mincore tells the truth about m's file.  Since Linux 5.2 it reports
@@ -122,7 +115,7 @@ int memmap_os_evict(memmap_t *m, void *addr, size_t len)
         return memmap_os_error(errno);
 #endif
 
-    if (is_private(m) || m->kind == MEMMAP_KIND_ANON) {
+    if (m->kind == MEMMAP_KIND_ANON || (m->flags & MEMMAP_COPY)) {
         /* MADV_DONTNEED would discard private data; MADV_PAGEOUT writes it to swap. */
 #ifdef MADV_PAGEOUT
         (void)madvise(addr, len, MADV_PAGEOUT);
