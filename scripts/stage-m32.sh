@@ -21,6 +21,13 @@
 #     handler with its address, so guarded access cannot recover: every case
 #     that faults on purpose (guard, faults, the signal-state cases, and the
 #     resize cases that touch a protected page).
+#   - page residency of guest mappings: after MAP_POPULATE, and after mmtouch
+#     -t, mincore reports the pages absent under qemu (mincore itself works
+#     for touched anonymous pages there; the rest was not diagnosed further),
+#     and qemu's placement of guest mappings defeats the 2 MiB alignment that
+#     transparent huge pages need: test_cache.residency_counts_without_a_
+#     vector_past_the_scratch_size, test_cache.huge_is_kept_only_when_granted,
+#     mmtouch.page_cache.
 #   - PROT_EXEC is emulated, so a noexec mount never refuses a map; qemu keeps
 #     descriptors and address space of its own, so the descriptor and
 #     address-space limit case counts qemu's too; MAP_FIXED_NOREPLACE is not
@@ -51,6 +58,9 @@ excluded=(
   test_contract.failed_truncating_open_keeps_the_file_size
   test_limits.address_space_limit_is_enomem_and_leaks_nothing
   test_resize.nomove_with_the_next_pages_taken_is_ebusy_and_changes_nothing
+  test_cache.residency_counts_without_a_vector_past_the_scratch_size
+  test_cache.huge_is_kept_only_when_granted
+  mmtouch.page_cache
 )
 
 # binfmt_misc: run i386 ELF executables with qemu-i386-static ("F": the

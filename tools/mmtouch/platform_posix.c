@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* mmtouch's POSIX layer: stat, readdir, isatty, clock_gettime, sigwait. */
 #define _POSIX_C_SOURCE 200809L
+/* Files past 2 GiB, and inode numbers past 2^32, on 32-bit systems too. */
+#define _FILE_OFFSET_BITS 64
 #include "platform.h"
 
 #include <dirent.h>
