@@ -4,6 +4,7 @@ import errno
 import os
 import sys
 import threading
+import time
 
 import pytest
 
@@ -338,3 +339,34 @@ def test_residency_and_evict_while_another_thread_resizes_or_closes():
         for t in threads:
             t.join()
     assert not unexpected
+
+
+def residency_until_closed(m, started, results, unexpected):
+    """Calls m.residency() until the map is closed, keeping the results."""
+    try:
+        while True:
+            started.set()
+            results.append(m.residency())
+    except ValueError:
+        pass  # closed between two calls: reported as closed
+    except Exception as e:  # pragma: no cover
+        unexpected.append(e)
+
+
+def test_close_waits_for_residency_in_another_thread():
+    # A large map (never touched: it costs no memory) keeps residency() busy
+    # without the GIL for a while; close() must wait for it rather than unmap
+    # the pages the kernel is looking at.  Several rounds, as this is a race.
+    for _ in range(20):
+        m = memmap.anonymous(1 << 30)
+        pages = len(m) // PAGE
+        started = threading.Event()
+        results, unexpected = [], []
+        t = threading.Thread(target=residency_until_closed, args=(m, started, results, unexpected))
+        t.start()
+        started.wait()
+        time.sleep(0.002)
+        m.close()
+        t.join()
+        assert not unexpected
+        assert all(vector == bytes(pages) and count == 0 for vector, count in results)
