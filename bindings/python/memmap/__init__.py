@@ -39,6 +39,8 @@ from ._memmap import (
     RANDOM,
     WILLNEED,
     DONTNEED,
+    HUGEPAGE,
+    NOHUGEPAGE,
     PROT_NONE,
     PROT_READ,
     PROT_WRITE,
@@ -65,7 +67,7 @@ __version__ = "%d.%d.%d" % (_memmap.VERSION_MAJOR, _memmap.VERSION_MINOR, _memma
 __all__ = [
     "Map", "open", "open_fd", "anonymous", "shared_memory", "unlink_shared_memory",
     "PAGE_SIZE", "GRANULARITY", "NORMAL", "SEQUENTIAL", "RANDOM", "WILLNEED", "DONTNEED",
-    "PROT_NONE", "PROT_READ", "PROT_WRITE", "PROT_EXEC",
+    "HUGEPAGE", "NOHUGEPAGE", "PROT_NONE", "PROT_READ", "PROT_WRITE", "PROT_EXEC",
     "mmap", "error", "PAGESIZE", "ALLOCATIONGRANULARITY",
     "ACCESS_DEFAULT", "ACCESS_READ", "ACCESS_WRITE", "ACCESS_COPY",
 ] + sorted(name for name in dir(_memmap) if name.startswith(_PLATFORM_PREFIXES))

@@ -25,6 +25,10 @@ SEQUENTIAL: int
 RANDOM: int
 WILLNEED: int
 DONTNEED: int
+HUGEPAGE: int
+"""Advice: ask for transparent huge pages in the range (Linux; elsewhere it does nothing)."""
+NOHUGEPAGE: int
+"""Advice: refuse transparent huge pages in the range (Linux; elsewhere it does nothing)."""
 
 PROT_NONE: int
 PROT_READ: int
@@ -49,6 +53,8 @@ class Map:
     def writable(self) -> bool: ...
     @property
     def copy_on_write(self) -> bool: ...
+    @property
+    def huge(self) -> bool: ...
     def __len__(self) -> int: ...
     @overload
     def __getitem__(self, key: int) -> int: ...
@@ -75,6 +81,8 @@ class Map:
     def unlock(self, offset: int = 0, length: int | None = None) -> None: ...
     def resize(self, new_length: int, *, truncate: bool = False, sparse: bool = False,
                may_move: bool = True) -> None: ...
+    def residency(self, offset: int = 0, length: int | None = None) -> tuple[bytes, int]: ...
+    def evict(self, offset: int = 0, length: int | None = None) -> None: ...
 
 def open(
     path: StrOrBytesPath,
@@ -99,8 +107,8 @@ def open_fd(
 ) -> Map:
     """Map part of an already open file (the map keeps its own duplicate)."""
 
-def anonymous(length: int, shared: bool = False, *, populate: bool = False) -> Map:
-    """Zero-filled memory backed by no file."""
+def anonymous(length: int, shared: bool = False, *, populate: bool = False, huge: bool = False) -> Map:
+    """Zero-filled memory backed by no file; huge=True asks for huge pages (Map.huge says if granted)."""
 
 def shared_memory(
     name: str, length: int = 0, create: bool = False, exclusive: bool = False, *, readonly: bool = False

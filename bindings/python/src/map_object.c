@@ -9,6 +9,7 @@
  */
 #include "bindings.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <structmember.h>
 
@@ -122,12 +123,22 @@ static PyObject *Map_get_copy_on_write(PyObject *self, void *closure)
     return map ? PyBool_FromLong((memmap_flags(map) & MEMMAP_COPY) != 0) : NULL;
 }
 
+static PyObject *Map_get_huge(PyObject *self, void *closure)
+{
+    memmap_t *map = pymm_enter(BASE(self));
+    (void)closure;
+    /* The library keeps MEMMAP_HUGE only when the platform granted it. */
+    return map ? PyBool_FromLong((memmap_flags(map) & MEMMAP_HUGE) != 0) : NULL;
+}
+
 static PyGetSetDef Map_getset[] = {
     {"size", Map_get_size, NULL, "Mapped length in bytes (len(map)).", NULL},
     {"offset", Map_get_offset, NULL, "File offset of the first mapped byte (0 for anonymous and shared memory).", NULL},
     {"closed", pymm_get_closed, NULL, "True once close() has run.", NULL},
     {"writable", Map_get_writable, NULL, "True for 'r+', 'w+', 'x+' and 'c' maps, anonymous and writable shared memory.", NULL},
     {"copy_on_write", Map_get_copy_on_write, NULL, "True for a private copy-on-write ('c') map.", NULL},
+    {"huge", Map_get_huge, NULL, "True when anonymous(..., huge=True) was granted huge pages (False when the "
+     "platform refused, and after a resize moved the map to normal pages).", NULL},
     {NULL, NULL, NULL, NULL, NULL}
 };
 
@@ -241,8 +252,9 @@ static PyObject *Map_sync(PyObject *self, PyObject *args, PyObject *kwargs)
 PyDoc_STRVAR(advise_doc,
 "advise(advice, offset=0, length=None)\n--\n\n"
 "Tell the system how [offset, offset+length) will be used: NORMAL, SEQUENTIAL,\n"
-"RANDOM, WILLNEED or DONTNEED.  A hint the platform lacks is accepted and does\n"
-"nothing.  DONTNEED never discards data.");
+"RANDOM, WILLNEED or DONTNEED; or ask for (HUGEPAGE) or refuse (NOHUGEPAGE)\n"
+"transparent huge pages for it (Linux).  A hint the platform lacks is accepted\n"
+"and does nothing.  DONTNEED never discards data.");
 
 static PyObject *Map_advise(PyObject *self, PyObject *args, PyObject *kwargs)
 {
@@ -253,9 +265,9 @@ static PyObject *Map_advise(PyObject *self, PyObject *args, PyObject *kwargs)
     memmap_t *map;
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "i|OO:advise", keywords, &advice, &offset_obj, &length_obj))
         return NULL;
-    if (advice < MEMMAP_ADVICE_NORMAL || advice > MEMMAP_ADVICE_DONTNEED) {
-        PyErr_Format(PyExc_ValueError, "unknown advice %d: use memmap.NORMAL, SEQUENTIAL, RANDOM, WILLNEED "
-                     "or DONTNEED", advice);
+    if (advice < MEMMAP_ADVICE_NORMAL || advice > MEMMAP_ADVICE_NOHUGEPAGE) {
+        PyErr_Format(PyExc_ValueError, "unknown advice %d: use memmap.NORMAL, SEQUENTIAL, RANDOM, WILLNEED, "
+                     "DONTNEED, HUGEPAGE or NOHUGEPAGE", advice);
         return NULL;
     }
     if (!(map = range_of(self, offset_obj, length_obj, &at, &n)))
@@ -324,6 +336,84 @@ static PyObject *Map_unlock(PyObject *self, PyObject *args, PyObject *kwargs)
     RUN_RANGE_OP(self, n, memmap_unlock(map, at, n));
 }
 
+/* --- the page cache ---------------------------------------------------------------- */
+
+/* Pages in [at, at+n) widened to whole pages, as the C library widens it: the
+ * length of residency()'s vector.  Pages are counted from the mapped address,
+ * which need not be page-aligned at offset 0 (memmap hides the granularity). */
+static size_t span_pages(memmap_t *map, size_t at, size_t n)
+{
+    uintptr_t page = memmap_page_size();
+    uintptr_t start = (uintptr_t)memmap_data(map) + at;
+    if (n == 0)
+        return 0;
+    return (size_t)((((start + n + page - 1) & ~(page - 1)) - (start & ~(page - 1))) / page);
+}
+
+PyDoc_STRVAR(residency_doc,
+"residency(offset=0, length=None)\n--\n\n"
+"Report which pages of [offset, offset+length), widened to whole pages, are in\n"
+"memory now.  Returns (vector, count): vector is a bytes object with one byte\n"
+"per page, bit 0 set when the page is resident (numpy.frombuffer(vector,\n"
+"dtype=numpy.uint8) gives an array of it); count is the number of resident\n"
+"pages.  An empty range gives (b'', 0).  What resident means depends on the\n"
+"platform: on Linux the page cache (for a file the caller may not write, only\n"
+"the pages this process has mapped in), on Windows this process's working set.\n"
+"ValueError when the range is outside the map.");
+
+static PyObject *Map_residency(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static char *keywords[] = {"offset", "length", NULL};
+    PyObject *offset_obj = NULL, *length_obj = NULL, *vector;
+    size_t at, n, pages, count = 0;
+    memmap_t *map;
+    int rc = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OO:residency", keywords, &offset_obj, &length_obj))
+        return NULL;
+    if (!(map = range_of(self, offset_obj, length_obj, &at, &n)))
+        return NULL;
+    pages = span_pages(map, at, n);
+    /* Filled in place before anyone else sees it.  Allocating runs no Python
+     * code, so the map found above stays valid. */
+    if (!(vector = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)pages)))
+        return NULL;
+    /* An empty range asks nothing: the C API reads a length of 0 as "to the end". */
+    if (pages > 0) {
+        unsigned char *vec = (unsigned char *)PyBytes_AsString(vector);
+        /* Without the GIL: a large map has many pages to ask the kernel about. */
+        PYMM_BEGIN_BLOCKING(BASE(self));
+        rc = memmap_residency(map, at, n, vec, &count);
+        PYMM_END_BLOCKING(BASE(self));
+    }
+    if (rc != 0) {
+        Py_DECREF(vector);
+        return pymm_raise(rc, NULL);
+    }
+    return Py_BuildValue("(NN)", vector, PyLong_FromSize_t(count));
+}
+
+PyDoc_STRVAR(evict_doc,
+"evict(offset=0, length=None)\n--\n\n"
+"Drop the pages of [offset, offset+length), widened to whole pages, from memory\n"
+"where the platform allows it.  No data is lost: changes of a shared file map\n"
+"are written to the file first, and changes of a private or anonymous map are\n"
+"kept (or go to swap).  Succeeds where nothing can be evicted (tmpfs, no swap,\n"
+"pages another process maps): residency() tells what stayed.  ValueError when\n"
+"the range is outside the map; OSError (errno EIO) when writing back fails.");
+
+static PyObject *Map_evict(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static char *keywords[] = {"offset", "length", NULL};
+    PyObject *offset_obj = NULL, *length_obj = NULL;
+    size_t at, n;
+    memmap_t *map;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OO:evict", keywords, &offset_obj, &length_obj))
+        return NULL;
+    if (!(map = range_of(self, offset_obj, length_obj, &at, &n)))
+        return NULL;
+    RUN_RANGE_OP(self, n, memmap_evict(map, at, n));
+}
+
 PyDoc_STRVAR(resize_doc,
 "resize(new_length, *, truncate=False, sparse=False, may_move=True)\n--\n\n"
 "Change the mapped length, keeping the contents.  A writable file map (or shared\n"
@@ -367,6 +457,8 @@ static PyMethodDef Map_methods[] = {
     {"lock", (PyCFunction)(void (*)(void))Map_lock, METH_VARARGS | METH_KEYWORDS, lock_doc},
     {"unlock", (PyCFunction)(void (*)(void))Map_unlock, METH_VARARGS | METH_KEYWORDS, unlock_doc},
     {"resize", (PyCFunction)(void (*)(void))Map_resize, METH_VARARGS | METH_KEYWORDS, resize_doc},
+    {"residency", (PyCFunction)(void (*)(void))Map_residency, METH_VARARGS | METH_KEYWORDS, residency_doc},
+    {"evict", (PyCFunction)(void (*)(void))Map_evict, METH_VARARGS | METH_KEYWORDS, evict_doc},
     {NULL, NULL, 0, NULL}
 };
 

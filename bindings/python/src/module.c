@@ -143,21 +143,27 @@ static PyObject *pymm_open_fd(PyObject *module, PyObject *args, PyObject *kwargs
 }
 
 PyDoc_STRVAR(anonymous_doc,
-"anonymous(length, shared=False, *, populate=False)\n--\n\n"
+"anonymous(length, shared=False, *, populate=False, huge=False)\n--\n\n"
 "Zero-filled memory of length bytes, readable and writable, backed by no file.\n"
 "shared=True shares it with child processes created by fork (os.fork, the\n"
 "'fork' start method of multiprocessing); elsewhere it changes nothing.\n"
-"length 0 gives an empty map.");
+"length 0 gives an empty map.\n"
+"huge=True asks for huge pages (fewer TLB misses on large, randomly accessed\n"
+"memory): transparent huge pages on Linux (granted unless THP is disabled and\n"
+"the length is at least one huge page), large pages on Windows (with the\n"
+"lock-memory privilege).  A refusal is not an error: the map then has normal\n"
+"pages, and its huge attribute is False.");
 
 static PyObject *pymm_anonymous(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    static char *keywords[] = {"length", "shared", "populate", NULL};
+    static char *keywords[] = {"length", "shared", "populate", "huge", NULL};
     Py_ssize_t length;
-    int shared = 0, populate = 0, rc;
+    int shared = 0, populate = 0, huge = 0, rc;
     memmap_t *map = NULL;
     (void)module;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "n|p$p:anonymous", keywords, &length, &shared, &populate))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "n|p$pp:anonymous", keywords, &length, &shared, &populate,
+                                     &huge))
         return NULL;
     if (length < 0) {
         PyErr_SetString(PyExc_ValueError, "length must not be negative");
@@ -165,7 +171,7 @@ static PyObject *pymm_anonymous(PyObject *module, PyObject *args, PyObject *kwar
     }
     Py_BEGIN_ALLOW_THREADS
     rc = memmap_anon(&map, (size_t)length,
-                     (shared ? MEMMAP_SHARED : 0u) | (populate ? MEMMAP_POPULATE : 0u));
+                     (shared ? MEMMAP_SHARED : 0u) | (populate ? MEMMAP_POPULATE : 0u) | (huge ? MEMMAP_HUGE : 0u));
     Py_END_ALLOW_THREADS
     if (rc != 0)
         return pymm_raise(rc, NULL);
@@ -284,6 +290,8 @@ static int add_constants(PyObject *module)
         {"RANDOM", MEMMAP_ADVICE_RANDOM},
         {"WILLNEED", MEMMAP_ADVICE_WILLNEED},
         {"DONTNEED", MEMMAP_ADVICE_DONTNEED},
+        {"HUGEPAGE", MEMMAP_ADVICE_HUGEPAGE},
+        {"NOHUGEPAGE", MEMMAP_ADVICE_NOHUGEPAGE},
         /* Shared with the mmap drop-in, whose prot argument takes them too: on
          * POSIX they equal the OS's PROT_* values, as the standard mmap's do. */
         {"PROT_NONE", MEMMAP_NONE},
