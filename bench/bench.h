@@ -133,6 +133,7 @@ void bench_path(char *path, size_t cap, const char *dir, const char *name);
 void bench_case_bandwidth(const struct bench_config *cfg);
 void bench_case_scan(const struct bench_config *cfg);
 void bench_case_random(const struct bench_config *cfg);
+void bench_case_guard(const struct bench_config *cfg);
 void bench_case_open(const struct bench_config *cfg);
 /* The bare open/map/touch/unmap/close loop, for counting instructions under
  * callgrind: which is "memmap", "raw" or "raw_handle". */

@@ -59,7 +59,7 @@ static void usage(void)
           "                    [--cold-reads N] [--anon-size 4G] [--tlb-reads N]\n"
           "                    [--samples 1] [--wall-clock 1]\n"
           "       memmap_bench --open-loop memmap|raw|raw_handle --iterations N [--dir DIR]\n"
-          "cases: bandwidth scan random open append sync cold_scan cold_random tlb\n",
+          "cases: bandwidth scan random guard open append sync cold_scan cold_random tlb\n",
           stderr);
     exit(2);
 }
@@ -135,6 +135,8 @@ int main(int argc, char **argv)
         bench_case_scan(&cfg);
     if (case_selected(cases, "random"))
         bench_case_random(&cfg);
+    if (case_selected(cases, "guard"))
+        bench_case_guard(&cfg);
     if (case_selected(cases, "open"))
         bench_case_open(&cfg);
     if (case_selected(cases, "append"))

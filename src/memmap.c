@@ -129,7 +129,7 @@ static int plan_file_size(uint64_t file_size, uint64_t offset, size_t *length, u
 static int map_open_file(memmap_t *m, uint64_t offset, size_t length, unsigned flags, int may_grow)
 {
     enum memmap_file_type type;
-    uint64_t file_size, new_size;
+    uint64_t file_size, new_size = 0;
     int rc;
 
     if ((rc = memmap_os_file_info(m, &type, &file_size)) != 0)
