@@ -301,6 +301,21 @@ static PyObject *Map_protect(PyObject *self, PyObject *args, PyObject *kwargs)
     RUN_RANGE_OP(self, n, memmap_protect(map, at, n, (unsigned)prot));
 }
 
+/* lock(), unlock() and evict(): a call on [offset, offset+length) and nothing else. */
+static PyObject *on_range(PyObject *self, PyObject *args, PyObject *kwargs, const char *format,
+                          int (*call)(memmap_t *, size_t, size_t))
+{
+    static char *keywords[] = {"offset", "length", NULL};
+    PyObject *offset_obj = NULL, *length_obj = NULL;
+    size_t at, n;
+    memmap_t *map;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, format, keywords, &offset_obj, &length_obj))
+        return NULL;
+    if (!(map = range_of(self, offset_obj, length_obj, &at, &n)))
+        return NULL;
+    RUN_RANGE_OP(self, n, call(map, at, n));
+}
+
 PyDoc_STRVAR(lock_doc,
 "lock(offset=0, length=None)\n--\n\n"
 "Lock [offset, offset+length), widened to whole pages, into RAM, faulting it in.\n"
@@ -308,15 +323,7 @@ PyDoc_STRVAR(lock_doc,
 
 static PyObject *Map_lock(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    static char *keywords[] = {"offset", "length", NULL};
-    PyObject *offset_obj = NULL, *length_obj = NULL;
-    size_t at, n;
-    memmap_t *map;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OO:lock", keywords, &offset_obj, &length_obj))
-        return NULL;
-    if (!(map = range_of(self, offset_obj, length_obj, &at, &n)))
-        return NULL;
-    RUN_RANGE_OP(self, n, memmap_lock(map, at, n));
+    return on_range(self, args, kwargs, "|OO:lock", memmap_lock);
 }
 
 PyDoc_STRVAR(unlock_doc,
@@ -325,15 +332,7 @@ PyDoc_STRVAR(unlock_doc,
 
 static PyObject *Map_unlock(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    static char *keywords[] = {"offset", "length", NULL};
-    PyObject *offset_obj = NULL, *length_obj = NULL;
-    size_t at, n;
-    memmap_t *map;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OO:unlock", keywords, &offset_obj, &length_obj))
-        return NULL;
-    if (!(map = range_of(self, offset_obj, length_obj, &at, &n)))
-        return NULL;
-    RUN_RANGE_OP(self, n, memmap_unlock(map, at, n));
+    return on_range(self, args, kwargs, "|OO:unlock", memmap_unlock);
 }
 
 /* --- the page cache ---------------------------------------------------------------- */
@@ -403,15 +402,7 @@ PyDoc_STRVAR(evict_doc,
 
 static PyObject *Map_evict(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    static char *keywords[] = {"offset", "length", NULL};
-    PyObject *offset_obj = NULL, *length_obj = NULL;
-    size_t at, n;
-    memmap_t *map;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OO:evict", keywords, &offset_obj, &length_obj))
-        return NULL;
-    if (!(map = range_of(self, offset_obj, length_obj, &at, &n)))
-        return NULL;
-    RUN_RANGE_OP(self, n, memmap_evict(map, at, n));
+    return on_range(self, args, kwargs, "|OO:evict", memmap_evict);
 }
 
 PyDoc_STRVAR(resize_doc,
