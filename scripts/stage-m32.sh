@@ -69,17 +69,22 @@ excluded=(
 # interpreter is opened now, so it works in every mount namespace).
 binfmt=/proc/sys/fs/binfmt_misc
 entry=memmap-i386
-registered_here=0
+registered_here=0 mounted_here=0
 if [ ! -e "$binfmt/register" ]; then
   mount -t binfmt_misc binfmt_misc "$binfmt"
+  mounted_here=1
 fi
 if [ ! -e "$binfmt/$entry" ]; then
   printf '%s' ":$entry:M::\\x7fELF\\x01\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\x03\\x00:\\xff\\xff\\xff\\xff\\xff\\xfe\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff:/usr/bin/qemu-i386-static:F" \
     > "$binfmt/register"
   registered_here=1
 fi
-unregister() { [ "$registered_here" = 1 ] && echo -1 > "$binfmt/$entry" || true; }
-trap unregister EXIT
+# Leave binfmt_misc as the stage found it.
+clean_up() {
+  if [ "$registered_here" = 1 ]; then echo -1 > "$binfmt/$entry" || true; fi
+  if [ "$mounted_here" = 1 ]; then umount "$binfmt" || true; fi
+}
+trap clean_up EXIT
 
 mkdir -p "$build"
 cmake -S . -B "$build" -DCMAKE_C_COMPILER=gcc -DCMAKE_C_FLAGS=-m32 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
