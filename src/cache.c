@@ -40,13 +40,5 @@ int memmap_residency(memmap_t *map, size_t offset, size_t length, unsigned char 
 
 int memmap_evict(memmap_t *map, size_t offset, size_t length)
 {
-    void *addr;
-    size_t len;
-    int rc;
-
-    if (!map)
-        return memmap_fail(MEMMAP_EINVAL);
-    if ((rc = memmap_page_span(map, offset, length, &addr, &len)) != 0 || len == 0)
-        return rc;
-    return memmap_os_evict(map, addr, len);
+    return memmap_on_pages(map, offset, length, memmap_os_evict);
 }

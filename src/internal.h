@@ -90,6 +90,9 @@ unsigned char *memmap_empty_data(void);
 /* The page-aligned span of [offset, offset+length) of m (length 0: to the end);
  * MEMMAP_ERANGE outside the map, *len 0 for an empty range (src/memmap.c). */
 int memmap_page_span(const memmap_t *m, size_t offset, size_t length, void **addr, size_t *len);
+/* Checks map and [offset, offset+length) and runs a backend call (lock, unlock,
+ * evict) over its whole pages; an empty range succeeds without a call. */
+int memmap_on_pages(memmap_t *map, size_t offset, size_t length, int (*os_call)(memmap_t *, void *, size_t));
 
 /* --- The backend --------------------------------------------------------- */
 

@@ -19,7 +19,6 @@
 #define PROT_FLAGS      (MEMMAP_READ | MEMMAP_WRITE | MEMMAP_EXEC)
 
 #define MAX_FILE_SIZE   ((uint64_t)INT64_MAX)
-#define MAX_SHM_NAME    MEMMAP_SHM_NAME_MAX
 
 /* --- Creating and destroying map objects --------------------------------- */
 
@@ -260,7 +259,7 @@ static int valid_shm_name(const char *name)
         char c = name[n];
         int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                  c == '.' || c == '_' || c == '-';
-        if (!ok || n >= MAX_SHM_NAME)
+        if (!ok || n >= MEMMAP_SHM_NAME_MAX)
             return 0;
     }
     return n > 0;
@@ -318,7 +317,7 @@ size_t memmap_granularity(void) { return memmap_os_granularity(); }
  * widens it to whole pages: *addr and *len get the page-aligned span.  An
  * empty range gives *len 0.
  */
-static int page_span(const memmap_t *m, size_t offset, size_t length, void **addr, size_t *len)
+int memmap_page_span(const memmap_t *m, size_t offset, size_t length, void **addr, size_t *len)
 {
     uintptr_t page = memmap_os_page_size(), start, end;
 
@@ -339,11 +338,6 @@ static int page_span(const memmap_t *m, size_t offset, size_t length, void **add
     return 0;
 }
 
-int memmap_page_span(const memmap_t *m, size_t offset, size_t length, void **addr, size_t *len)
-{
-    return page_span(m, offset, length, addr, len);
-}
-
 int memmap_sync(memmap_t *map, size_t offset, size_t length, unsigned flags)
 {
     void *addr;
@@ -352,7 +346,7 @@ int memmap_sync(memmap_t *map, size_t offset, size_t length, unsigned flags)
 
     if (!map || (flags & ~MEMMAP_SYNC_ASYNC))
         return memmap_fail(MEMMAP_EINVAL);
-    if ((rc = page_span(map, offset, length, &addr, &len)) != 0)
+    if ((rc = memmap_page_span(map, offset, length, &addr, &len)) != 0)
         return rc;
     /* Anonymous and private memory has no file to write back to. */
     if (map->kind == MEMMAP_KIND_ANON || (map->flags & MEMMAP_COPY))
@@ -379,7 +373,7 @@ int memmap_protect(memmap_t *map, size_t offset, size_t length, unsigned prot)
         return memmap_fail(MEMMAP_EACCES);
     if ((prot & MEMMAP_EXEC) && !(map->flags & MEMMAP_EXEC))
         return memmap_fail(MEMMAP_EACCES);
-    if ((rc = page_span(map, offset, length, &addr, &len)) != 0 || len == 0)
+    if ((rc = memmap_page_span(map, offset, length, &addr, &len)) != 0 || len == 0)
         return rc;
     return memmap_os_protect(map, addr, len, prot);
 }
@@ -392,13 +386,12 @@ int memmap_advise(memmap_t *map, size_t offset, size_t length, int advice)
 
     if (!map || advice < MEMMAP_ADVICE_NORMAL || advice > MEMMAP_ADVICE_NOHUGEPAGE)
         return memmap_fail(MEMMAP_EINVAL);
-    if ((rc = page_span(map, offset, length, &addr, &len)) != 0 || len == 0)
+    if ((rc = memmap_page_span(map, offset, length, &addr, &len)) != 0 || len == 0)
         return rc;
     return memmap_os_advise(map, addr, len, advice);
 }
 
-/* Runs a backend lock or unlock over the whole pages of [offset, offset+length). */
-static int on_pages(memmap_t *map, size_t offset, size_t length, int (*os_call)(memmap_t *, void *, size_t))
+int memmap_on_pages(memmap_t *map, size_t offset, size_t length, int (*os_call)(memmap_t *, void *, size_t))
 {
     void *addr;
     size_t len;
@@ -406,19 +399,19 @@ static int on_pages(memmap_t *map, size_t offset, size_t length, int (*os_call)(
 
     if (!map)
         return memmap_fail(MEMMAP_EINVAL);
-    if ((rc = page_span(map, offset, length, &addr, &len)) != 0 || len == 0)
+    if ((rc = memmap_page_span(map, offset, length, &addr, &len)) != 0 || len == 0)
         return rc;
     return os_call(map, addr, len);
 }
 
 int memmap_lock(memmap_t *map, size_t offset, size_t length)
 {
-    return on_pages(map, offset, length, memmap_os_lock);
+    return memmap_on_pages(map, offset, length, memmap_os_lock);
 }
 
 int memmap_unlock(memmap_t *map, size_t offset, size_t length)
 {
-    return on_pages(map, offset, length, memmap_os_unlock);
+    return memmap_on_pages(map, offset, length, memmap_os_unlock);
 }
 
 /* --- Resizing ------------------------------------------------------------------- */

@@ -8,7 +8,6 @@
 int memmap_file_size(memmap_t *map, uint64_t *size)
 {
     enum memmap_file_type type;
-    int rc;
 
     if (!map || !size)
         return memmap_fail(MEMMAP_EINVAL);
@@ -16,9 +15,7 @@ int memmap_file_size(memmap_t *map, uint64_t *size)
         *size = map->size;
         return 0;
     }
-    if ((rc = memmap_os_file_info(map, &type, size)) != 0)
-        return rc;
-    return 0;
+    return memmap_os_file_info(map, &type, size);
 }
 
 int memmap_file_length(memmap_file_t file, uint64_t *size)
