@@ -21,9 +21,17 @@
  *  - Distinct maps may be used from distinct threads without locking.
  *  - On one map, any number of threads may read and write its memory and call
  *    memmap_data/size/offset/flags, sync, protect, advise, lock, unlock, read,
- *    write and probe at the same time.  memmap_resize and memmap_close change
- *    the mapping itself: the caller must make sure no other thread uses that
- *    map (or pointers into it) while they run.
+ *    write and probe at the same time.
+ *  - memmap_resize to a length within memmap_capacity() keeps memmap_data()
+ *    and never unmaps, remaps or reprotects the bytes the old and new lengths
+ *    share: other threads may read and write those bytes (through pointers or
+ *    the calls above, memmap_size and memmap_capacity included) while it
+ *    runs.  (On Windows a resize with MEMMAP_TRUNCATE that cuts the file is
+ *    the exception: Windows cannot cut a mapped file.)
+ *  - memmap_reserve, memmap_resize past the capacity, memmap_close, and two
+ *    resizes of one map at once change the mapping itself: the caller must
+ *    make sure no other thread uses that map (or pointers into it) while they
+ *    run.
  *
  * This header is C99 and C++ compatible.
  */
@@ -274,6 +282,27 @@ MEMMAP_API int memmap_unlock(memmap_t *map, size_t offset, size_t length);
  * flags: NOMOVE, TRUNCATE, SPARSE.
  */
 MEMMAP_API int memmap_resize(memmap_t *map, size_t new_length, unsigned flags);
+
+/*
+ * Makes room for the map to grow to capacity bytes (counted from
+ * memmap_data()) without moving: address space is reserved past the map,
+ * inaccessible and not committed, and later resizes within it keep
+ * memmap_data() and leave the bytes in use alone while other threads use
+ * them (see Thread safety).  The data may move once, during this call; with
+ * MEMMAP_NOMOVE it fails with MEMMAP_EBUSY rather than move (always, for an
+ * empty map).  A capacity not above the current one succeeds and changes
+ * nothing.  Works for every kind of map; growing a file inside the capacity
+ * still allocates its blocks (MEMMAP_ENOSPC at the resize, never SIGBUS
+ * later), a shrink gives the cut pages back to the reservation, and bytes
+ * past the size are not accessible.  A resize past the capacity takes a new
+ * reservation for the new length (and may move).  On Windows, reserving for
+ * a file or shared memory needs placeholders (Windows 10 1803 and later); where
+ * the system lacks them it is MEMMAP_ENOTSUP.  flags: NOMOVE.
+ */
+MEMMAP_API int memmap_reserve(memmap_t *map, size_t capacity, unsigned flags);
+
+/* The bytes the map can grow to without moving: its size unless reserved. */
+MEMMAP_API size_t memmap_capacity(const memmap_t *map);
 
 /* --- Guarded access ------------------------------------------------------ */
 

@@ -6,7 +6,8 @@
 /* Checks [offset, offset+length) lies inside the map. */
 static int check_range(const memmap_t *map, size_t offset, size_t length)
 {
-    if (offset > map->size || length > map->size - offset)
+    size_t size = memmap_current_size(map);
+    if (offset > size || length > size - offset)
         return memmap_fail(MEMMAP_ERANGE);
     return 0;
 }
@@ -18,7 +19,7 @@ int memmap_read(memmap_t *map, size_t offset, void *buf, size_t length)
         return memmap_fail(MEMMAP_EINVAL);
     if ((rc = check_range(map, offset, length)) != 0 || length == 0)
         return rc;
-    return memmap_os_guarded_copy(buf, map->data + offset, length, map->data, map->size);
+    return memmap_os_guarded_copy(buf, map->data + offset, length, map->data + offset, length);
 }
 
 int memmap_write(memmap_t *map, size_t offset, const void *buf, size_t length)
@@ -30,7 +31,7 @@ int memmap_write(memmap_t *map, size_t offset, const void *buf, size_t length)
         return memmap_fail(MEMMAP_EACCES);
     if ((rc = check_range(map, offset, length)) != 0 || length == 0)
         return rc;
-    return memmap_os_guarded_copy(map->data + offset, buf, length, map->data, map->size);
+    return memmap_os_guarded_copy(map->data + offset, buf, length, map->data + offset, length);
 }
 
 int memmap_probe(memmap_t *map, size_t offset, size_t length, unsigned access)
@@ -42,8 +43,8 @@ int memmap_probe(memmap_t *map, size_t offset, size_t length, unsigned access)
         return memmap_fail(MEMMAP_EINVAL);
     if ((access & MEMMAP_WRITE) && !(map->flags & (MEMMAP_WRITE | MEMMAP_COPY)))
         return memmap_fail(MEMMAP_EACCES);
-    if (length == 0 && offset <= map->size)
-        length = map->size - offset;
+    if (length == 0 && offset <= memmap_current_size(map))
+        length = memmap_current_size(map) - offset;
     if ((rc = check_range(map, offset, length)) != 0 || length == 0)
         return rc;
     start = (uintptr_t)(map->data + offset) & ~(uintptr_t)(page - 1);

@@ -26,26 +26,13 @@
 #endif
 
 #include "memmap.h"
+#include "atomic.h"
 
 #ifdef _WIN32
 #  include "win32/win32_state.h"
 #else
 #  include "posix/posix_state.h"
 #endif
-
-#if defined(__GNUC__)
-#  define MEMMAP_THREAD_LOCAL __thread
-#elif defined(_MSC_VER)
-#  define MEMMAP_THREAD_LOCAL __declspec(thread)
-#else
-#  define MEMMAP_THREAD_LOCAL _Thread_local
-#endif
-
-enum memmap_kind {
-    MEMMAP_KIND_FILE, /* a file opened by path or adopted from the caller */
-    MEMMAP_KIND_ANON, /* anonymous memory */
-    MEMMAP_KIND_SHM   /* a named shared memory object */
-};
 
 /* What memmap_os_file_info() reports about an open file. */
 enum memmap_file_type {
@@ -55,18 +42,67 @@ enum memmap_file_type {
     MEMMAP_FILE_UNMAPPABLE /* FIFO, socket, terminal, anything else */
 };
 
+/*
+ * A range of address space a map owns.  For the view: the bytes of the file
+ * (or memory) that are mapped, slack included, from the file offset.  For the
+ * reservation: the address space held so that the view can grow without
+ * moving; it starts where the view starts, its length is a multiple of the
+ * page size, and its offset is unused.
+ */
+struct memmap_view {
+    unsigned char *base;  /* granularity-aligned; NULL when there is none */
+    size_t length;        /* view: slack + size, not rounded; reservation: whole pages, 0 when none */
+    uint64_t offset;      /* view: the aligned file offset mapped at base */
+};
+
+/*
+ * What differs between the kinds of map (a file, anonymous memory, a named
+ * shared memory object) is a table of operations, one per kind, defined by
+ * each backend.  Shared code asks the table, never which kind it is.
+ */
+struct memmap_kind {
+    const char *name;
+    /* Type and current size of the file or object behind the map; NULL for
+     * anonymous memory, which has neither: nothing to size, cut or sync. */
+    int (*describe)(memmap_t *m, enum memmap_file_type *type, uint64_t *size);
+    /* Sets that size.  Growing allocates blocks when allocate is set, so that
+     * a full disk fails here; on failure the size is old_size. */
+    int (*set_size)(memmap_t *m, uint64_t old_size, uint64_t new_size, int allocate);
+    /* Writes page-aligned [addr, addr+len) back to the file; durable: waits
+     * until it, and a size the library changed, reach stable storage. */
+    int (*sync)(memmap_t *m, void *addr, size_t len, int durable);
+    /* Closes what the map holds besides its views (descriptor, handles). */
+    int (*release)(memmap_t *m);
+};
+
+extern const struct memmap_kind memmap_os_file_kind; /* a file opened by path or adopted */
+extern const struct memmap_kind memmap_os_anon_kind; /* anonymous memory */
+extern const struct memmap_kind memmap_os_shm_kind;  /* a named shared memory object */
+
+/*
+ * One owner per field: the shared code (the files of src/) writes data, size, offset,
+ * flags, kind, slack and size_dirty; the backend writes view, reservation and
+ * os (and clears MEMMAP_HUGE from flags when it cannot keep huge pages).
+ */
 struct memmap {
-    unsigned char *data;  /* what memmap_data returns: view + slack, or a sentinel when empty */
-    size_t size;          /* what memmap_size returns */
+    unsigned char *data;  /* what memmap_data returns: view base + slack, or a sentinel when empty */
+    size_t size;          /* what memmap_size returns; atomic, as other threads read it during a resize */
     uint64_t offset;      /* the caller's file offset of data */
     unsigned flags;       /* the flags the map was created with, plus MEMMAP_READ */
-    enum memmap_kind kind;
-    int size_dirty;       /* the library changed the file's size since the last durable sync */
-    void *view;           /* start of the OS mapping (granularity-aligned), NULL when nothing is mapped */
-    size_t view_size;     /* slack + size: bytes of the file mapped at view */
+    const struct memmap_kind *kind;
+    int size_dirty;       /* atomic: the library changed the file's size since the last durable sync */
     size_t slack;         /* offset minus the aligned offset the view starts at */
+    struct memmap_view view;
+    struct memmap_view reservation;
     struct memmap_os os;  /* the backend's handles */
 };
+
+/* Whether m is anonymous memory (no file or object behind it). */
+#define memmap_is_anonymous(m) ((m)->kind->describe == NULL)
+/* Private pages exist nowhere but in this process's view: anonymous memory
+ * without MEMMAP_SHARED, and COPY maps. */
+#define memmap_is_private(m) \
+    (memmap_is_anonymous(m) ? !((m)->flags & MEMMAP_SHARED) : ((m)->flags & MEMMAP_COPY) != 0)
 
 /* What memmap_resize asks of the backend. */
 struct memmap_resize_plan {
@@ -86,6 +122,23 @@ int memmap_fail_os(int code, int os_code);
 int memmap_fail(int code);
 /* The sentinel data pointer of empty maps: not NULL, never written. */
 unsigned char *memmap_empty_data(void);
+
+/* The map's size, read by a thread other than the one that may be resizing it. */
+static inline size_t memmap_current_size(const memmap_t *m)
+{
+    return memmap_load_acquire(&m->size);
+}
+
+/* Whether slack + length bytes, rounded up to whole pages or granules, fit in a size_t. */
+int memmap_view_size_fits(size_t slack, size_t length);
+
+/*
+ * Decides the file size a map of [offset, offset+*length) needs and whether it
+ * may have it.  *length 0 means "to the end of the file" and is replaced by
+ * the real length.  may_grow says the map may extend the file.
+ */
+int memmap_plan_file_size(uint64_t file_size, uint64_t offset, size_t *length, unsigned flags, int may_grow,
+                          uint64_t *new_file_size);
 
 /* The page-aligned span of [offset, offset+length) of m (length 0: to the end);
  * MEMMAP_ERANGE outside the map, *len 0 for an empty range (src/memmap.c). */
@@ -118,26 +171,41 @@ int memmap_os_shm_unlink(const char *name);
 /* Removes an object memmap_os_shm_open created, after a later step failed. */
 void memmap_os_shm_discard(const char *name);
 
-/* Type and current size of the file or object behind m. */
-int memmap_os_file_info(memmap_t *m, enum memmap_file_type *type, uint64_t *size);
 /* Type and current size of a caller's open file, before any map of it exists. */
 int memmap_os_describe_file(memmap_file_t file, enum memmap_file_type *type, uint64_t *size);
-/* Sets the size of the file behind m.  Growing allocates blocks when allocate
- * is set, so that a full disk fails here; on failure the size is old_size. */
-int memmap_os_set_file_size(memmap_t *m, uint64_t old_size, uint64_t new_size, int allocate);
-/* Closes what m->os holds. */
-int memmap_os_release(memmap_t *m);
 
 /* Maps view_size bytes from map_offset of m's file (or anonymous memory) and sets m->view. */
 int memmap_os_map(memmap_t *m, uint64_t map_offset, size_t view_size, int populate);
-/* Unmaps m->view (when not NULL). */
+/* Unmaps m->view and releases m->reservation (each when there is one). */
 int memmap_os_unmap(memmap_t *m);
-/* Carries out plan: changes the file size and the view; sets m->view and m->view_size.
- * On failure m, its view and the file size are as they were. */
+/* Carries out plan for a map without a reservation: changes the file size and
+ * the view; sets m->view.  On failure m, its view and the file size are as
+ * they were. */
 int memmap_os_resize(memmap_t *m, const struct memmap_resize_plan *plan);
 
+/*
+ * Reservations (src/reserve.c decides, the backend does):
+ *
+ * memmap_os_reserve makes m->reservation span bytes long (a multiple of the
+ * page size, more than it is now), starting at m->view.base, and sets both.
+ * The view moves into new address space when may_move is set and the space
+ * after it is taken; without may_move that is MEMMAP_EBUSY.  An empty map
+ * gets a reservation and a view of length 0 at its start.  Nothing past the
+ * view is accessible or committed.  On failure nothing has changed.
+ *
+ * memmap_os_map_reserved maps len bytes of m's file or memory from file
+ * offset at addr, inside the reservation and past the view; addr, offset and
+ * len are page-aligned.  It does not touch any page outside [addr, addr+len).
+ *
+ * memmap_os_unmap_reserved hands [addr, addr+len) (page-aligned, inside the
+ * reservation) back to it: inaccessible again, nothing committed, and what
+ * private memory held there gone.  Pages before addr are not touched.
+ */
+int memmap_os_reserve(memmap_t *m, size_t span, int may_move);
+int memmap_os_map_reserved(memmap_t *m, unsigned char *addr, uint64_t offset, size_t len);
+int memmap_os_unmap_reserved(memmap_t *m, unsigned char *addr, size_t len);
+
 /* The range functions get page-aligned addr and len inside m->view. */
-int memmap_os_sync(memmap_t *m, void *addr, size_t len, int durable);
 int memmap_os_protect(memmap_t *m, void *addr, size_t len, unsigned prot);
 int memmap_os_advise(memmap_t *m, void *addr, size_t len, int advice);
 int memmap_os_lock(memmap_t *m, void *addr, size_t len);

@@ -15,7 +15,6 @@
 #define ANON_FLAGS      (MEMMAP_READ | MEMMAP_WRITE | MEMMAP_EXEC | MEMMAP_SHARED | MEMMAP_POPULATE | MEMMAP_HUGE)
 #define SHM_FLAGS       (MEMMAP_READ | MEMMAP_WRITE | MEMMAP_CREATE | MEMMAP_EXCL | MEMMAP_TRUNCATE | \
                          MEMMAP_POPULATE | MEMMAP_SPARSE)
-#define RESIZE_FLAGS    (MEMMAP_NOMOVE | MEMMAP_TRUNCATE | MEMMAP_SPARSE)
 #define PROT_FLAGS      (MEMMAP_READ | MEMMAP_WRITE | MEMMAP_EXEC)
 
 #define MAX_FILE_SIZE   ((uint64_t)INT64_MAX)
@@ -34,7 +33,7 @@ static int check_flag_combination(unsigned flags)
 }
 
 /* A map that holds nothing yet; NULL when out of memory. */
-static memmap_t *new_map(enum memmap_kind kind, unsigned flags)
+static memmap_t *new_map(const struct memmap_kind *kind, unsigned flags)
 {
     memmap_t *m = calloc(1, sizeof *m);
     if (!m)
@@ -50,7 +49,7 @@ static memmap_t *new_map(enum memmap_kind kind, unsigned flags)
 static int destroy_map(memmap_t *m)
 {
     int rc = memmap_os_unmap(m);
-    int rc2 = memmap_os_release(m);
+    int rc2 = m->kind->release(m);
     free(m);
     return rc ? rc : rc2;
 }
@@ -67,8 +66,7 @@ static int hand_over(memmap_t **out, memmap_t *m, int rc)
     return 0;
 }
 
-/* Whether slack + length bytes, rounded up to whole pages or granules, fit in a size_t. */
-static int view_size_fits(size_t slack, size_t length)
+int memmap_view_size_fits(size_t slack, size_t length)
 {
     return length <= SIZE_MAX - slack - memmap_os_granularity();
 }
@@ -84,23 +82,17 @@ static int map_view(memmap_t *m, uint64_t offset, size_t length, int populate)
     m->slack = slack;
     if (length == 0)
         return 0;
-    if (!view_size_fits(slack, length))
+    if (!memmap_view_size_fits(slack, length))
         return memmap_fail(MEMMAP_ENOMEM);
     rc = memmap_os_map(m, offset - slack, slack + length, populate);
     if (rc != 0)
         return rc;
-    m->view_size = slack + length;
-    m->data = (unsigned char *)m->view + slack;
+    m->data = m->view.base + slack;
     m->size = length;
     return 0;
 }
 
-/*
- * Decides the file size a map of [offset, offset+*length) needs and whether it
- * may have it.  *length 0 means "to the end of the file" and is replaced by
- * the real length.  may_grow says the map may extend the file.
- */
-static int plan_file_size(uint64_t file_size, uint64_t offset, size_t *length, unsigned flags,
+int memmap_plan_file_size(uint64_t file_size, uint64_t offset, size_t *length, unsigned flags,
                           int may_grow, uint64_t *new_file_size)
 {
     uint64_t end;
@@ -131,7 +123,7 @@ static int map_open_file(memmap_t *m, uint64_t offset, size_t length, unsigned f
     uint64_t file_size, new_size = 0;
     int rc;
 
-    if ((rc = memmap_os_file_info(m, &type, &file_size)) != 0)
+    if ((rc = m->kind->describe(m, &type, &file_size)) != 0)
         return rc;
     switch (type) {
     case MEMMAP_FILE_REGULAR:
@@ -149,7 +141,7 @@ static int map_open_file(memmap_t *m, uint64_t offset, size_t length, unsigned f
         return memmap_fail(MEMMAP_ENODEV);
     }
 
-    if ((rc = plan_file_size(file_size, offset, &length, flags, may_grow, &new_size)) != 0)
+    if ((rc = memmap_plan_file_size(file_size, offset, &length, flags, may_grow, &new_size)) != 0)
         return rc;
     /*
      * A failed open must leave the file as it found it.  Growth comes first,
@@ -158,18 +150,18 @@ static int map_open_file(memmap_t *m, uint64_t offset, size_t length, unsigned f
      * map exists -- except where the OS refuses to cut a mapped file.
      */
     if (new_size > file_size || (new_size < file_size && !MEMMAP_OS_CUTS_MAPPED_FILES)) {
-        if ((rc = memmap_os_set_file_size(m, file_size, new_size, !(flags & MEMMAP_SPARSE))) != 0)
+        if ((rc = m->kind->set_size(m, file_size, new_size, !(flags & MEMMAP_SPARSE))) != 0)
             return rc;
         m->size_dirty = 1;
     }
     rc = map_view(m, offset, length, (flags & MEMMAP_POPULATE) != 0);
     if (rc != 0) {
         if (new_size > file_size)
-            memmap_os_set_file_size(m, new_size, file_size, 0);
+            m->kind->set_size(m, new_size, file_size, 0);
         return rc;
     }
     if (new_size < file_size && MEMMAP_OS_CUTS_MAPPED_FILES) {
-        if ((rc = memmap_os_set_file_size(m, file_size, new_size, 0)) != 0)
+        if ((rc = m->kind->set_size(m, file_size, new_size, 0)) != 0)
             return rc; /* the caller unmaps the view */
         m->size_dirty = 1;
     }
@@ -192,7 +184,7 @@ int memmap_open(memmap_t **map, const char *path, unsigned flags, const memmap_o
         return memmap_fail(MEMMAP_EINVAL);
     if ((rc = check_flag_combination(flags)) != 0)
         return rc;
-    if (!(m = new_map(MEMMAP_KIND_FILE, flags)))
+    if (!(m = new_map(&memmap_os_file_kind, flags)))
         return memmap_fail(MEMMAP_ENOMEM);
     rc = memmap_os_open_path(m, path, opt->mode ? opt->mode : 0666u, &created);
     if (rc == 0)
@@ -221,7 +213,7 @@ int memmap_open_file(memmap_t **map, memmap_file_t file, unsigned flags, const m
         return memmap_fail(MEMMAP_EINVAL);
     if ((rc = check_flag_combination(flags)) != 0)
         return rc;
-    if (!(m = new_map(MEMMAP_KIND_FILE, flags)))
+    if (!(m = new_map(&memmap_os_file_kind, flags)))
         return memmap_fail(MEMMAP_ENOMEM);
     rc = memmap_os_adopt_file(m, file);
     if (rc == 0)
@@ -243,7 +235,7 @@ int memmap_anon(memmap_t **map, size_t length, unsigned flags)
     if (length == 0)
         flags &= ~MEMMAP_HUGE;
     /* Anonymous memory exists to be written: it is always readable and writable. */
-    if (!(m = new_map(MEMMAP_KIND_ANON, flags | MEMMAP_WRITE)))
+    if (!(m = new_map(&memmap_os_anon_kind, flags | MEMMAP_WRITE)))
         return memmap_fail(MEMMAP_ENOMEM);
     rc = map_view(m, 0, length, (flags & MEMMAP_POPULATE) != 0);
     return hand_over(map, m, rc);
@@ -277,7 +269,7 @@ int memmap_shm_open(memmap_t **map, const char *name, size_t length, unsigned fl
         return memmap_fail(MEMMAP_EINVAL);
     if ((rc = check_flag_combination(flags)) != 0)
         return rc;
-    if (!(m = new_map(MEMMAP_KIND_SHM, flags)))
+    if (!(m = new_map(&memmap_os_shm_kind, flags)))
         return memmap_fail(MEMMAP_ENOMEM);
     rc = memmap_os_shm_open(m, name, length, &created);
     /* A new object is sized here even when it is mapped read-only. */
@@ -303,7 +295,7 @@ int memmap_close(memmap_t *map)
 /* --- Accessors --------------------------------------------------------------- */
 
 void *memmap_data(const memmap_t *map) { return map ? map->data : NULL; }
-size_t memmap_size(const memmap_t *map) { return map ? map->size : 0; }
+size_t memmap_size(const memmap_t *map) { return map ? memmap_current_size(map) : 0; }
 uint64_t memmap_offset(const memmap_t *map) { return map ? map->offset : 0; }
 /* The backend clears MEMMAP_HUGE from m->flags when it could not grant it. */
 unsigned memmap_flags(const memmap_t *map) { return map ? map->flags & (ACCESS_FLAGS | MEMMAP_HUGE) : 0; }
@@ -320,14 +312,15 @@ size_t memmap_granularity(void) { return memmap_os_granularity(); }
 int memmap_page_span(const memmap_t *m, size_t offset, size_t length, void **addr, size_t *len)
 {
     uintptr_t page = memmap_os_page_size(), start, end;
+    size_t size = memmap_current_size(m);
 
     *addr = NULL;
     *len = 0;
-    if (offset > m->size)
+    if (offset > size)
         return memmap_fail(MEMMAP_ERANGE);
     if (length == 0)
-        length = m->size - offset;
-    else if (length > m->size - offset)
+        length = size - offset;
+    else if (length > size - offset)
         return memmap_fail(MEMMAP_ERANGE);
     if (length == 0)
         return 0;
@@ -349,14 +342,14 @@ int memmap_sync(memmap_t *map, size_t offset, size_t length, unsigned flags)
     if ((rc = memmap_page_span(map, offset, length, &addr, &len)) != 0)
         return rc;
     /* Anonymous and private memory has no file to write back to. */
-    if (map->kind == MEMMAP_KIND_ANON || (map->flags & MEMMAP_COPY))
+    if (!map->kind->sync || (map->flags & MEMMAP_COPY))
         return 0;
     durable = !(flags & MEMMAP_SYNC_ASYNC);
-    if (len == 0 && !(durable && __atomic_load_n(&map->size_dirty, __ATOMIC_RELAXED)))
+    if (len == 0 && !(durable && memmap_load_relaxed(&map->size_dirty)))
         return 0;
-    rc = memmap_os_sync(map, addr, len, durable);
+    rc = map->kind->sync(map, addr, len, durable);
     if (rc == 0 && durable)
-        __atomic_store_n(&map->size_dirty, 0, __ATOMIC_RELAXED);
+        memmap_store_relaxed(&map->size_dirty, 0);
     return rc;
 }
 
@@ -412,94 +405,6 @@ int memmap_lock(memmap_t *map, size_t offset, size_t length)
 int memmap_unlock(memmap_t *map, size_t offset, size_t length)
 {
     return memmap_on_pages(map, offset, length, memmap_os_unlock);
-}
-
-/* --- Resizing ------------------------------------------------------------------- */
-
-/* Fills in the file-size part of plan for a file or object map; new_length is the map's new length. */
-static int plan_resize_file(memmap_t *m, size_t new_length, unsigned flags, struct memmap_resize_plan *plan)
-{
-    enum memmap_file_type type;
-    uint64_t size;
-    size_t length = new_length;
-    int rc;
-
-    /* Ask the OS: another process may have changed the size since the map was made. */
-    if ((rc = memmap_os_file_info(m, &type, &size)) != 0)
-        return rc;
-    plan->old_file_size = plan->new_file_size = size;
-    if (type != MEMMAP_FILE_REGULAR)
-        return (flags & MEMMAP_TRUNCATE) ? memmap_fail(MEMMAP_ENODEV) : 0;
-    if (length == 0 && !(flags & MEMMAP_TRUNCATE))
-        return 0; /* unmapping everything needs no file */
-    return plan_file_size(size, m->offset, &length, flags, (m->flags & MEMMAP_WRITE) != 0,
-                          &plan->new_file_size);
-}
-
-/*
- * Private anonymous memory has no file to read back from: bytes a shrink cut
- * off must read as zero if the map grows again.  Whole pages past the new end
- * are unmapped and come back zeroed; the page holding the new end stays, so
- * its tail is cleared here, before anything changes.  The caller may have
- * protected that page: then it cannot be cleared and the shrink is refused.
- * (Shared anonymous memory is left alone: children still use the cut bytes,
- * and it can never grow again.)
- */
-static int clear_cut_tail(memmap_t *m, size_t new_length)
-{
-    size_t page = memmap_os_page_size();
-    size_t kept = (m->slack + new_length + page - 1) / page * page - m->slack;
-    size_t end = kept < m->size ? kept : m->size;
-
-    if (m->kind != MEMMAP_KIND_ANON || (m->flags & MEMMAP_SHARED) || new_length == 0 || end <= new_length)
-        return 0;
-    if (memmap_os_guarded_zero(m->data + new_length, end - new_length) != 0)
-        return memmap_fail(MEMMAP_EACCES);
-    return 0;
-}
-
-int memmap_resize(memmap_t *map, size_t new_length, unsigned flags)
-{
-    struct memmap_resize_plan plan;
-    int rc;
-
-    if (!map || (flags & ~RESIZE_FLAGS))
-        return memmap_fail(MEMMAP_EINVAL);
-    if ((flags & MEMMAP_TRUNCATE) && map->kind == MEMMAP_KIND_ANON)
-        return memmap_fail(MEMMAP_EINVAL);
-    if ((flags & MEMMAP_TRUNCATE) && !(map->flags & MEMMAP_WRITE))
-        return memmap_fail(MEMMAP_EACCES);
-    if (new_length == map->size && !(flags & MEMMAP_TRUNCATE))
-        return 0;
-    if (map->kind == MEMMAP_KIND_ANON && !view_size_fits(map->slack, new_length))
-        return memmap_fail(MEMMAP_ENOMEM);
-    /* An empty map's data is a sentinel: giving it pages, or taking all its
-     * pages away, always moves it. */
-    if ((flags & MEMMAP_NOMOVE) && (!map->view) != (new_length == 0))
-        return memmap_fail(MEMMAP_EBUSY);
-
-    plan.map_offset = map->offset - map->slack;
-    plan.new_view_size = new_length ? map->slack + new_length : 0;
-    plan.old_file_size = plan.new_file_size = 0;
-    plan.allocate = !((map->flags | flags) & MEMMAP_SPARSE);
-    plan.may_move = !(flags & MEMMAP_NOMOVE);
-    if (map->kind != MEMMAP_KIND_ANON && (rc = plan_resize_file(map, new_length, flags, &plan)) != 0)
-        return rc;
-    if (!view_size_fits(map->slack, new_length))
-        return memmap_fail(MEMMAP_ENOMEM);
-    if (new_length < map->size && (rc = clear_cut_tail(map, new_length)) != 0)
-        return rc;
-
-    rc = memmap_os_resize(map, &plan);
-    /* The view may have moved even on failure: Windows puts it back elsewhere when its address was taken. */
-    map->data = map->view ? (unsigned char *)map->view + map->slack : memmap_empty_data();
-    if (rc != 0)
-        return rc;
-    map->size = new_length;
-    map->view_size = plan.new_view_size;
-    if (plan.new_file_size != plan.old_file_size)
-        map->size_dirty = 1;
-    return 0;
 }
 
 int memmap_shm_check_name(const char *name)

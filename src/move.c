@@ -15,15 +15,15 @@
 int memmap_move(memmap_t *map, size_t dst_offset, size_t src_offset, size_t length)
 {
     unsigned char *chunk;
-    size_t chunk_size, done = 0;
+    size_t chunk_size, size, done = 0;
     int rc = 0;
 
     if (!map)
         return memmap_fail(MEMMAP_EINVAL);
     if (!(map->flags & (MEMMAP_WRITE | MEMMAP_COPY)))
         return memmap_fail(MEMMAP_EACCES);
-    if (dst_offset > map->size || src_offset > map->size || length > map->size - dst_offset ||
-        length > map->size - src_offset)
+    size = memmap_current_size(map);
+    if (dst_offset > size || src_offset > size || length > size - dst_offset || length > size - src_offset)
         return memmap_fail(MEMMAP_ERANGE);
     if (length == 0 || dst_offset == src_offset)
         return 0;

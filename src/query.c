@@ -11,11 +11,11 @@ int memmap_file_size(memmap_t *map, uint64_t *size)
 
     if (!map || !size)
         return memmap_fail(MEMMAP_EINVAL);
-    if (map->kind == MEMMAP_KIND_ANON) {
-        *size = map->size;
+    if (memmap_is_anonymous(map)) {
+        *size = memmap_current_size(map);
         return 0;
     }
-    return memmap_os_file_info(map, &type, size);
+    return map->kind->describe(map, &type, size);
 }
 
 int memmap_file_length(memmap_file_t file, uint64_t *size)

@@ -88,13 +88,14 @@ static int read_prefix(memmap_t *map, size_t from, unsigned char *buf, size_t le
 int memmap_find(memmap_t *map, size_t offset, size_t length, const void *needle, size_t needle_len,
                 int backwards, size_t *found)
 {
-    size_t window, low, high, end;
+    size_t window, low, high, end, size;
     unsigned char *buf;
     int rc = 0;
 
     if (!map || !found || (!needle && needle_len))
         return memmap_fail(MEMMAP_EINVAL);
-    if (offset > map->size || length > map->size - offset)
+    size = memmap_current_size(map);
+    if (offset > size || length > size - offset)
         return memmap_fail(MEMMAP_ERANGE);
     end = offset + length;
     *found = SIZE_MAX;

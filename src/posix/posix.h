@@ -20,4 +20,25 @@ void *memmap_posix_huge_hint(size_t size);
  * advice has to come first, or the pages fault in small). */
 void memmap_posix_use_huge_pages(memmap_t *m, void *view, size_t size, int populate);
 
+/* The operations files and shared memory objects share (posix_file.c): both
+ * are a descriptor with a size. */
+int memmap_posix_describe(memmap_t *m, enum memmap_file_type *type, uint64_t *size);
+int memmap_posix_set_size(memmap_t *m, uint64_t old_size, uint64_t new_size, int allocate);
+int memmap_posix_sync(memmap_t *m, void *addr, size_t len, int durable);
+int memmap_posix_close(memmap_t *m);
+/* Whether a map with these flags needs its descriptor open for writing. */
+int memmap_posix_needs_write_access(unsigned flags);
+
+/* mmap's protection and sharing flags for m's views. */
+int memmap_posix_view_protection(const memmap_t *m);
+/* Maps size bytes of m's file (or anonymous memory: no descriptor) from
+ * map_offset at hint, exactly there when extra_flags has MAP_FIXED; MAP_FAILED
+ * on failure. */
+void *memmap_posix_map_pages(const memmap_t *m, void *hint, uint64_t map_offset, size_t size, int extra_flags);
+/* The code for a failed mmap or mremap (EINVAL: a length the address space cannot take). */
+int memmap_posix_size_error(int e);
+/* Copies the private pages of the view to its new place at dst (both
+ * mappings exist); the caller may have protected some of the old ones. */
+int memmap_posix_copy_private(memmap_t *m, unsigned char *dst);
+
 #endif

@@ -33,7 +33,7 @@ static int page_cache_visible(const memmap_t *m)
     char path[64];
     struct stat st;
 
-    if (m->kind == MEMMAP_KIND_ANON)
+    if (memmap_is_anonymous(m))
         return 1;
     if (fstat(m->os.fd, &st) == 0 && st.st_uid == geteuid())
         return 1;
@@ -93,29 +93,29 @@ int memmap_os_residency(memmap_t *m, void *addr, size_t len, unsigned char *vec)
 
 /* --- Eviction ------------------------------------------------------------- */
 
-/* The file offset of addr inside m's view, which starts at m->offset - m->slack. */
+/* The file offset of addr inside m's view. */
 static uint64_t file_offset_of(const memmap_t *m, const void *addr)
 {
-    return m->offset - m->slack + (uint64_t)((const unsigned char *)addr - (const unsigned char *)m->view);
+    return m->view.offset + (uint64_t)((const unsigned char *)addr - m->view.base);
 }
 
 int memmap_os_evict(memmap_t *m, void *addr, size_t len)
 {
     /* Dirty pages go to the file first: the cache may drop only clean pages. */
-    if (m->kind != MEMMAP_KIND_ANON && (m->flags & MEMMAP_WRITE) && msync(addr, len, MS_SYNC) != 0)
+    if (!memmap_is_anonymous(m) && (m->flags & MEMMAP_WRITE) && msync(addr, len, MS_SYNC) != 0)
         return memmap_os_error(errno);
 #ifdef SYNC_FILE_RANGE_WRITE
     /* Through a read-only map msync writes nothing; pages other processes (or
      * write()) dirtied would stay.  sync_file_range needs no write access.
      * A device has no page cache to write back (ESPIPE, EINVAL). */
-    if (m->kind != MEMMAP_KIND_ANON && !(m->flags & MEMMAP_WRITE) &&
+    if (!memmap_is_anonymous(m) && !(m->flags & MEMMAP_WRITE) &&
         sync_file_range(m->os.fd, (off_t)file_offset_of(m, addr), (off_t)len,
                         SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) != 0 &&
         errno != ESPIPE && errno != EINVAL)
         return memmap_os_error(errno);
 #endif
 
-    if (m->kind == MEMMAP_KIND_ANON || (m->flags & MEMMAP_COPY)) {
+    if (memmap_is_anonymous(m) || (m->flags & MEMMAP_COPY)) {
         /* MADV_DONTNEED would discard private data; MADV_PAGEOUT writes it to swap. */
 #ifdef MADV_PAGEOUT
         (void)madvise(addr, len, MADV_PAGEOUT);
@@ -126,7 +126,7 @@ int memmap_os_evict(memmap_t *m, void *addr, size_t len)
         (void)madvise(addr, len, MADV_DONTNEED);
     }
 #if defined(POSIX_FADV_DONTNEED) && !defined(__APPLE__)
-    if (m->kind != MEMMAP_KIND_ANON) {
+    if (!memmap_is_anonymous(m)) {
         (void)posix_fadvise(m->os.fd, (off_t)file_offset_of(m, addr), (off_t)len, POSIX_FADV_DONTNEED);
     }
 #endif
@@ -142,7 +142,7 @@ int memmap_os_evict(memmap_t *m, void *addr, size_t len)
 static size_t huge_page_size(void)
 {
     static size_t cached = (size_t)-1;
-    size_t size = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    size_t size = memmap_load_relaxed(&cached);
     unsigned long long value = 0;
     FILE *f;
 
@@ -155,7 +155,7 @@ static size_t huge_page_size(void)
         fclose(f);
     }
     size = (size_t)value;
-    __atomic_store_n(&cached, size, __ATOMIC_RELAXED);
+    memmap_store_relaxed(&cached, size);
     return size;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * POSIX files and shared memory objects: opening, inspecting and sizing them.
+ * POSIX files: opening, inspecting, sizing and syncing them.  Shared memory
+ * objects are sized and synced the same way (posix_shm.c opens them).
  */
 #define _GNU_SOURCE /* fallocate, O_CLOEXEC on older systems */
 #include "internal.h"
@@ -19,18 +20,12 @@
 /* internal.h asks for 64-bit file offsets; a 32-bit off_t here would wrap offsets past 4 GiB. */
 typedef char off_t_must_be_64_bits[sizeof(off_t) == 8 ? 1 : -1];
 
-/* shm_open names are "/name": the shared code has checked name is at most 200 bytes. */
-#define SHM_PATH_MAX 256
-
-/* How often to retry opening a shm object that disappears between create and open. */
-#define SHM_OPEN_RETRIES 100
-
 void memmap_os_init(memmap_t *m)
 {
     m->os.fd = -1;
 }
 
-static int needs_write_access(unsigned flags)
+int memmap_posix_needs_write_access(unsigned flags)
 {
     return (flags & (MEMMAP_WRITE | MEMMAP_TRUNCATE)) != 0;
 }
@@ -47,7 +42,7 @@ static int open_retrying(const char *path, int oflags, unsigned mode)
 int memmap_os_open_path(memmap_t *m, const char *path, unsigned mode, int *created)
 {
     /* O_NONBLOCK: opening a FIFO read-only would otherwise wait for a writer. */
-    int oflags = O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (needs_write_access(m->flags) ? O_RDWR : O_RDONLY);
+    int oflags = O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (memmap_posix_needs_write_access(m->flags) ? O_RDWR : O_RDONLY);
     int fd = -1;
 
     *created = 0;
@@ -92,7 +87,7 @@ int memmap_os_adopt_file(memmap_t *m, memmap_file_t file)
         return memmap_os_error(errno);
     access = status & O_ACCMODE;
     /* mmap needs read access always, and write access for shared writable maps. */
-    if (access == O_WRONLY || (needs_write_access(m->flags) && access != O_RDWR))
+    if (access == O_WRONLY || (memmap_posix_needs_write_access(m->flags) && access != O_RDWR))
         return memmap_fail(MEMMAP_EACCES);
     /* Our own descriptor: the caller may close theirs as soon as we return. */
     fd = fcntl(file, F_DUPFD_CLOEXEC, 0);
@@ -102,60 +97,7 @@ int memmap_os_adopt_file(memmap_t *m, memmap_file_t file)
     return 0;
 }
 
-static void shm_path(char *buf, const char *name)
-{
-    snprintf(buf, SHM_PATH_MAX, "/%s", name);
-}
-
-int memmap_os_shm_open(memmap_t *m, const char *name, size_t length, int *created)
-{
-    char path[SHM_PATH_MAX];
-    /* A new object must be sized, which needs write access even for a read-only map. */
-    int access = (needs_write_access(m->flags) || (m->flags & MEMMAP_CREATE)) ? O_RDWR : O_RDONLY;
-    int fd = -1, tries;
-
-    (void)length; /* sized later through memmap_os_set_file_size */
-    shm_path(path, name);
-    *created = 0;
-    for (tries = 0; tries < SHM_OPEN_RETRIES && fd < 0; tries++) {
-        if (m->flags & MEMMAP_CREATE) {
-            /* Create exclusively first, so we know whether the object is ours to size and discard. */
-            fd = shm_open(path, access | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-            if (fd >= 0) {
-                *created = 1;
-                break;
-            }
-            if (errno != EEXIST || (m->flags & MEMMAP_EXCL))
-                return memmap_os_error(errno);
-        }
-        fd = shm_open(path, access | O_CLOEXEC, 0);
-        /* Without CREATE a missing object is final; with it, someone removed it in between: retry. */
-        if (fd < 0 && (errno != ENOENT || !(m->flags & MEMMAP_CREATE)))
-            return memmap_os_error(errno);
-    }
-    if (fd < 0)
-        return memmap_os_error(errno);
-    m->os.fd = fd;
-    return 0;
-}
-
-int memmap_os_shm_unlink(const char *name)
-{
-    char path[SHM_PATH_MAX];
-    shm_path(path, name);
-    if (shm_unlink(path) != 0)
-        return memmap_os_error(errno);
-    return 0;
-}
-
-void memmap_os_shm_discard(const char *name)
-{
-    char path[SHM_PATH_MAX];
-    shm_path(path, name);
-    shm_unlink(path);
-}
-
-int memmap_os_file_info(memmap_t *m, enum memmap_file_type *type, uint64_t *size)
+int memmap_posix_describe(memmap_t *m, enum memmap_file_type *type, uint64_t *size)
 {
     return memmap_os_describe_file(m->os.fd, type, size);
 }
@@ -296,7 +238,7 @@ static int allocate_blocks(int fd, uint64_t old_size, uint64_t new_size)
     return err;
 }
 
-int memmap_os_set_file_size(memmap_t *m, uint64_t old_size, uint64_t new_size, int allocate)
+int memmap_posix_set_size(memmap_t *m, uint64_t old_size, uint64_t new_size, int allocate)
 {
     int fd = m->os.fd, err, rc;
 
@@ -314,7 +256,7 @@ int memmap_os_set_file_size(memmap_t *m, uint64_t old_size, uint64_t new_size, i
     return err ? memmap_os_error(err) : 0;
 }
 
-int memmap_os_release(memmap_t *m)
+int memmap_posix_close(memmap_t *m)
 {
     if (m->os.fd >= 0) {
         /* close() may report a deferred write error, but the descriptor is gone either way (no retry). */
@@ -323,3 +265,30 @@ int memmap_os_release(memmap_t *m)
     }
     return 0;
 }
+
+int memmap_posix_sync(memmap_t *m, void *addr, size_t len, int durable)
+{
+    if (len && msync(addr, len, durable ? MS_SYNC : MS_ASYNC) != 0)
+        return memmap_os_error(errno);
+    if (!durable)
+        return 0;
+#if defined(__APPLE__) && defined(F_FULLFSYNC)
+    /* Apple's fsync and msync leave data in the drive's cache. */
+    if (fcntl(m->os.fd, F_FULLFSYNC) != 0 && fsync(m->os.fd) != 0)
+        return memmap_os_error(errno);
+#elif defined(__linux__)
+    /* Linux's MS_SYNC is already an fdatasync of the range; a size the library changed is
+     * metadata that needs its own flush. */
+    if (memmap_load_relaxed(&m->size_dirty) && fdatasync(m->os.fd) != 0)
+        return memmap_os_error(errno);
+#else
+    /* Elsewhere msync is not known to reach stable storage by itself. */
+    if (fsync(m->os.fd) != 0)
+        return memmap_os_error(errno);
+#endif
+    return 0;
+}
+
+const struct memmap_kind memmap_os_file_kind = {
+    "file", memmap_posix_describe, memmap_posix_set_size, memmap_posix_sync, memmap_posix_close,
+};

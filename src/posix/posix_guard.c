@@ -45,14 +45,6 @@
 #  define GUARD_TLS_MODEL
 #endif
 
-/* Keeps the compiler from moving memory accesses across it; the CPU needs no
- * fence because the handler runs on the same thread. */
-#if defined(__GNUC__)
-#  define signal_fence() __atomic_signal_fence(__ATOMIC_SEQ_CST)
-#else
-#  define signal_fence() ((void)0)
-#endif
-
 struct guard {
     sigjmp_buf recover;       /* where the handler resumes this thread */
     const unsigned char *lo;  /* the range whose faults are ours */
@@ -199,7 +191,7 @@ static void install_handler(void)
     if (install_errno == 0)
         install_errno = install_one(SIGSEGV, &previous_segv);
     if (install_errno == 0)
-        __atomic_store_n(&installed, 1, __ATOMIC_RELEASE);
+        memmap_store_release(&installed, 1);
 }
 
 /*
@@ -212,7 +204,7 @@ static void install_handler(void)
 static int ensure_handler(void)
 {
     sigset_t all, saved;
-    if (__atomic_load_n(&installed, __ATOMIC_ACQUIRE))
+    if (memmap_load_acquire(&installed))
         return 0;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &saved);
@@ -246,21 +238,13 @@ static void touch_pages(unsigned char *addr, size_t len, int write)
 
     for (at = 0; at < len; at += page) {
         if (write) {
-            /*
-             * Store the byte's own value back with a compare-and-swap, which
-             * cannot lose a store another thread or process makes meanwhile.
-             * (An atomic add of zero would do the same, but compilers turn
-             * such an idempotent add into a plain load.)
-             */
-            unsigned char *p = addr + at;
-            unsigned char value = __atomic_load_n(p, __ATOMIC_RELAXED);
-            while (!__atomic_compare_exchange_n(p, &value, value, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-                ;
+            /* Cannot lose a store another thread or process makes meanwhile. */
+            memmap_touch_for_write(addr + at);
         } else {
             seen ^= *(volatile const unsigned char *)(addr + at);
         }
     }
-    __atomic_store_n(&touched_sink, seen, __ATOMIC_RELAXED);
+    memmap_store_relaxed(&touched_sink, seen);
 }
 
 /*
@@ -301,14 +285,14 @@ static int run_guarded(enum guarded_op op, void *dst, const void *src, size_t le
         return memmap_fail(MEMMAP_EIO);
     }
     active_guard = &g;
-    signal_fence();
+    memmap_signal_fence();
     if (op == OP_COPY)
         memcpy(dst, src, len);
     else if (op == OP_ZERO)
         memset(dst, 0, len);
     else
         touch_pages((unsigned char *)dst, len, op == OP_TOUCH_WRITE);
-    signal_fence();
+    memmap_signal_fence();
     active_guard = outer;
     if (restore_mask)
         pthread_sigmask(SIG_SETMASK, &caller_mask, NULL);

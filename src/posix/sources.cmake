@@ -3,7 +3,11 @@
 set(MEMMAP_BACKEND_SOURCES
   src/posix/posix_error.c
   src/posix/posix_file.c
+  src/posix/posix_shm.c
+  src/posix/posix_anon.c
   src/posix/posix_map.c
+  src/posix/posix_range.c
+  src/posix/posix_reserve.c
   src/posix/posix_guard.c
   src/posix/posix_describe.c
   src/posix/posix_cache.c)
