@@ -136,9 +136,13 @@ typedef struct memmap_options {
 
 /*
  * MEMMAP_ERRNO_MAP(X) calls X(NAME, message) once for each error code above,
- * in order, so a table of your own (a binding's errno map) is written from it
- * rather than copied: MEMMAP_##NAME is the code, NAME the errno of the same
- * name, message what memmap_strerror says.  The codes run from -1 down without a gap.
+ * from -1 down, so a table of your own (a binding's errno map) is written from
+ * it rather than copied: MEMMAP_##NAME is the code, NAME the errno of the same
+ * name, message what memmap_strerror says.  The codes have no gap, so there
+ * are as many as the map has entries.
+ *
+ * A new code gets its #define line above (value, documentation) and its entry
+ * here (message); man/generate.py fails the build if the two lists differ.
  */
 #define MEMMAP_ERRNO_MAP(X)                                                     \
     X(EINVAL, "invalid argument")                                               \
