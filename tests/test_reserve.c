@@ -97,6 +97,19 @@ static int accessible(const void *p)
     if (VirtualQuery(p, &info, sizeof info) == 0 || info.State != MEM_COMMIT)
         return 0;
     return !(info.Protect & (PAGE_NOACCESS | PAGE_GUARD));
+#elif defined(__linux__)
+    /* The kernel's own list of this process's mappings and their protection. */
+    FILE *maps = fopen("/proc/self/maps", "r");
+    char line[512], perms[8];
+    unsigned long long start, end, at = (unsigned long long)(uintptr_t)p;
+    int readable = 0;
+    if (!maps)
+        return -1;
+    while (fgets(line, sizeof line, maps))
+        if (sscanf(line, "%llx-%llx %7s", &start, &end, perms) == 3 && start <= at && at < end)
+            readable = perms[0] == 'r';
+    fclose(maps);
+    return readable;
 #else
     /* A pipe write reads the byte in the kernel: EFAULT, not a signal, when it cannot. */
     int fds[2], ok;
