@@ -479,6 +479,33 @@ MEMMAP_API int memmap_find(memmap_t *map, size_t offset, size_t length, const vo
  */
 MEMMAP_API int memmap_shm_check_name(const char *name);
 
+/* --- Rings ----------------------------------------------------------------- */
+
+/*
+ * Creates or opens a mirrored ring: length bytes of shared memory mapped
+ * twice, back to back, so that memmap_data() is valid for 2 * length bytes
+ * and data[i + length] is data[i] for every i below length.  Any range of up
+ * to length bytes is then contiguous, across the wrap too.  memmap_size() is
+ * length, which must be a positive multiple of memmap_granularity() (else
+ * MEMMAP_EINVAL).
+ * - name NULL: memory without a name, shared with the children this process
+ *   forks (always readable and writable; CREATE and EXCL are MEMMAP_EINVAL).
+ *   No file appears in any directory (memfd_create on Linux, elsewhere an
+ *   shm_open object unlinked at once; a pagefile section on Windows).
+ * - A name: named shared memory, with memmap_shm_open's name rules and its
+ *   CREATE, EXCL, READ and WRITE flags; another process that opens the name
+ *   with the same length sees the same ring, and memmap_shm_unlink removes
+ *   the name.  An existing object of another size is MEMMAP_EINVAL.
+ * On a ring, memmap_resize is MEMMAP_ENOTSUP and memmap_capacity is length.
+ * sync, advise, lock, unlock, protect and evict take ranges inside the first
+ * length bytes and act on the same pages of both views; read, write, probe,
+ * move and find take any range inside the 2 * length bytes.  On Windows the
+ * two views are placed with placeholders where the system has them, else at
+ * an address found free, retried a bounded number of times before failing
+ * with MEMMAP_ENOMEM.  flags: READ, WRITE, CREATE, EXCL.
+ */
+MEMMAP_API int memmap_ring(memmap_t **map, const char *name, size_t length, unsigned flags);
+
 /* --- The platform ------------------------------------------------------- */
 
 /* The page size: the unit of protection, locking and advice. */

@@ -29,6 +29,8 @@
  * thread whose acquire load sees the stored value. */
 #  define memmap_load_acquire(p)     __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #  define memmap_store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+/* Adds v and returns the value before, atomically; no ordering with anything else. */
+#  define memmap_fetch_add_relaxed(p, v) __atomic_fetch_add((p), (v), __ATOMIC_RELAXED)
 /* Keeps the compiler from moving memory accesses across it, for code that
  * shares data with a signal handler on its own thread (the CPU needs no fence). */
 #  define memmap_signal_fence()      __atomic_signal_fence(__ATOMIC_SEQ_CST)

@@ -6,7 +6,7 @@
 /* Checks [offset, offset+length) lies inside the map. */
 static int check_range(const memmap_t *map, size_t offset, size_t length)
 {
-    size_t size = memmap_current_size(map);
+    size_t size = memmap_reach(map);
     if (offset > size || length > size - offset)
         return memmap_fail(MEMMAP_ERANGE);
     return 0;
@@ -43,8 +43,8 @@ int memmap_probe(memmap_t *map, size_t offset, size_t length, unsigned access)
         return memmap_fail(MEMMAP_EINVAL);
     if ((access & MEMMAP_WRITE) && !(map->flags & (MEMMAP_WRITE | MEMMAP_COPY)))
         return memmap_fail(MEMMAP_EACCES);
-    if (length == 0 && offset <= memmap_current_size(map))
-        length = memmap_current_size(map) - offset;
+    if (length == 0 && offset <= memmap_reach(map))
+        length = memmap_reach(map) - offset;
     if ((rc = check_range(map, offset, length)) != 0 || length == 0)
         return rc;
     start = (uintptr_t)(map->data + offset) & ~(uintptr_t)(page - 1);

@@ -92,6 +92,7 @@ struct memmap {
     const struct memmap_kind *kind;
     int size_dirty;       /* atomic: the library changed the file's size since the last durable sync */
     size_t slack;         /* offset minus the aligned offset the view starts at */
+    int mirrored;         /* a ring: the memory is mapped again right after the first size bytes */
     struct memmap_view view;
     struct memmap_view reservation;
     struct memmap_os os;  /* the backend's handles */
@@ -123,10 +124,24 @@ int memmap_fail(int code);
 /* The sentinel data pointer of empty maps: not NULL, never written. */
 unsigned char *memmap_empty_data(void);
 
+/* A map of kind that holds nothing yet, with flags plus MEMMAP_READ; NULL
+ * when out of memory. */
+memmap_t *memmap_new_map(const struct memmap_kind *kind, unsigned flags);
+/* Gives a finished map to the caller, or frees a failed one (rc not 0): on
+ * failure *out stays NULL and nothing leaks, whatever step failed. */
+int memmap_hand_over(memmap_t **out, memmap_t *m, int rc);
+
 /* The map's size, read by a thread other than the one that may be resizing it. */
 static inline size_t memmap_current_size(const memmap_t *m)
 {
     return memmap_load_acquire(&m->size);
+}
+
+/* The bytes from memmap_data() that guarded calls may reach: a ring's two
+ * views (its size is fixed), or the map's size. */
+static inline size_t memmap_reach(const memmap_t *m)
+{
+    return m->mirrored ? 2 * m->size : memmap_current_size(m);
 }
 
 /* Whether slack + length bytes, rounded up to whole pages or granules, fit in a size_t. */
@@ -148,6 +163,15 @@ int memmap_page_span(const memmap_t *m, size_t offset, size_t length, void **add
 int memmap_on_pages(memmap_t *map, size_t offset, size_t length, int (*os_call)(memmap_t *, void *, size_t));
 
 /* --- The backend --------------------------------------------------------- */
+
+/* Rings (src/ring.c checks, the backend's *_ring.c does):
+ * memmap_os_ring_object gives m an object of length bytes that has no name
+ * and lives as long as its maps (and a POSIX process's forked children).
+ * memmap_os_map_mirror maps m's object twice, back to back: length bytes
+ * from offset 0 at the view's base and again right after it; it sets
+ * m->view (length bytes) and m->reservation (both views). */
+int memmap_os_ring_object(memmap_t *m, size_t length);
+int memmap_os_map_mirror(memmap_t *m, size_t length);
 
 /* Translates a raw errno or GetLastError() value into a MEMMAP_E* code and records it. */
 int memmap_os_error(int os_code);

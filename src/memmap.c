@@ -32,8 +32,7 @@ static int check_flag_combination(unsigned flags)
     return 0;
 }
 
-/* A map that holds nothing yet; NULL when out of memory. */
-static memmap_t *new_map(const struct memmap_kind *kind, unsigned flags)
+memmap_t *memmap_new_map(const struct memmap_kind *kind, unsigned flags)
 {
     memmap_t *m = calloc(1, sizeof *m);
     if (!m)
@@ -54,9 +53,7 @@ static int destroy_map(memmap_t *m)
     return rc ? rc : rc2;
 }
 
-/* Gives a finished map to the caller, or frees a failed one: on failure *out
- * stays NULL and nothing leaks, whatever step failed. */
-static int hand_over(memmap_t **out, memmap_t *m, int rc)
+int memmap_hand_over(memmap_t **out, memmap_t *m, int rc)
 {
     if (rc != 0) {
         destroy_map(m);
@@ -184,7 +181,7 @@ int memmap_open(memmap_t **map, const char *path, unsigned flags, const memmap_o
         return memmap_fail(MEMMAP_EINVAL);
     if ((rc = check_flag_combination(flags)) != 0)
         return rc;
-    if (!(m = new_map(&memmap_os_file_kind, flags)))
+    if (!(m = memmap_new_map(&memmap_os_file_kind, flags)))
         return memmap_fail(MEMMAP_ENOMEM);
     rc = memmap_os_open_path(m, path, opt->mode ? opt->mode : 0666u, &created);
     if (rc == 0)
@@ -196,7 +193,7 @@ int memmap_open(memmap_t **map, const char *path, unsigned flags, const memmap_o
         memmap_os_discard_created(m, path);
         memmap_fail_os(rc, os_code);
     }
-    return hand_over(map, m, rc);
+    return memmap_hand_over(map, m, rc);
 }
 
 int memmap_open_file(memmap_t **map, memmap_file_t file, unsigned flags, const memmap_options *opt)
@@ -213,12 +210,12 @@ int memmap_open_file(memmap_t **map, memmap_file_t file, unsigned flags, const m
         return memmap_fail(MEMMAP_EINVAL);
     if ((rc = check_flag_combination(flags)) != 0)
         return rc;
-    if (!(m = new_map(&memmap_os_file_kind, flags)))
+    if (!(m = memmap_new_map(&memmap_os_file_kind, flags)))
         return memmap_fail(MEMMAP_ENOMEM);
     rc = memmap_os_adopt_file(m, file);
     if (rc == 0)
         rc = map_open_file(m, opt->offset, opt->length, flags, (flags & MEMMAP_WRITE) != 0);
-    return hand_over(map, m, rc);
+    return memmap_hand_over(map, m, rc);
 }
 
 int memmap_anon(memmap_t **map, size_t length, unsigned flags)
@@ -235,10 +232,10 @@ int memmap_anon(memmap_t **map, size_t length, unsigned flags)
     if (length == 0)
         flags &= ~MEMMAP_HUGE;
     /* Anonymous memory exists to be written: it is always readable and writable. */
-    if (!(m = new_map(&memmap_os_anon_kind, flags | MEMMAP_WRITE)))
+    if (!(m = memmap_new_map(&memmap_os_anon_kind, flags | MEMMAP_WRITE)))
         return memmap_fail(MEMMAP_ENOMEM);
     rc = map_view(m, 0, length, (flags & MEMMAP_POPULATE) != 0);
-    return hand_over(map, m, rc);
+    return memmap_hand_over(map, m, rc);
 }
 
 /* Portable names: 1 to 200 of [A-Za-z0-9._-], not "." or "..". */
@@ -269,13 +266,13 @@ int memmap_shm_open(memmap_t **map, const char *name, size_t length, unsigned fl
         return memmap_fail(MEMMAP_EINVAL);
     if ((rc = check_flag_combination(flags)) != 0)
         return rc;
-    if (!(m = new_map(&memmap_os_shm_kind, flags)))
+    if (!(m = memmap_new_map(&memmap_os_shm_kind, flags)))
         return memmap_fail(MEMMAP_ENOMEM);
     rc = memmap_os_shm_open(m, name, length, &created);
     /* A new object is sized here even when it is mapped read-only. */
     if (rc == 0)
         rc = map_open_file(m, 0, length, flags, created || (flags & MEMMAP_WRITE));
-    if ((rc = hand_over(map, m, rc)) != 0 && created)
+    if ((rc = memmap_hand_over(map, m, rc)) != 0 && created)
         memmap_os_shm_discard(name);
     return rc;
 }
@@ -368,7 +365,11 @@ int memmap_protect(memmap_t *map, size_t offset, size_t length, unsigned prot)
         return memmap_fail(MEMMAP_EACCES);
     if ((rc = memmap_page_span(map, offset, length, &addr, &len)) != 0 || len == 0)
         return rc;
-    return memmap_os_protect(map, addr, len, prot);
+    rc = memmap_os_protect(map, addr, len, prot);
+    /* A ring's second view is the same memory: it gets the same access. */
+    if (rc == 0 && map->mirrored)
+        rc = memmap_os_protect(map, (unsigned char *)addr + map->size, len, prot);
+    return rc;
 }
 
 int memmap_advise(memmap_t *map, size_t offset, size_t length, int advice)
@@ -381,7 +382,10 @@ int memmap_advise(memmap_t *map, size_t offset, size_t length, int advice)
         return memmap_fail(MEMMAP_EINVAL);
     if ((rc = memmap_page_span(map, offset, length, &addr, &len)) != 0 || len == 0)
         return rc;
-    return memmap_os_advise(map, addr, len, advice);
+    rc = memmap_os_advise(map, addr, len, advice);
+    if (rc == 0 && map->mirrored)
+        rc = memmap_os_advise(map, (unsigned char *)addr + map->size, len, advice);
+    return rc;
 }
 
 int memmap_on_pages(memmap_t *map, size_t offset, size_t length, int (*os_call)(memmap_t *, void *, size_t))
@@ -394,7 +398,10 @@ int memmap_on_pages(memmap_t *map, size_t offset, size_t length, int (*os_call)(
         return memmap_fail(MEMMAP_EINVAL);
     if ((rc = memmap_page_span(map, offset, length, &addr, &len)) != 0 || len == 0)
         return rc;
-    return os_call(map, addr, len);
+    rc = os_call(map, addr, len);
+    if (rc == 0 && map->mirrored)
+        rc = os_call(map, (unsigned char *)addr + map->size, len);
+    return rc;
 }
 
 int memmap_lock(memmap_t *map, size_t offset, size_t length)

@@ -22,7 +22,7 @@ int memmap_move(memmap_t *map, size_t dst_offset, size_t src_offset, size_t leng
         return memmap_fail(MEMMAP_EINVAL);
     if (!(map->flags & (MEMMAP_WRITE | MEMMAP_COPY)))
         return memmap_fail(MEMMAP_EACCES);
-    size = memmap_current_size(map);
+    size = memmap_reach(map);
     if (dst_offset > size || src_offset > size || length > size - dst_offset || length > size - src_offset)
         return memmap_fail(MEMMAP_ERANGE);
     if (length == 0 || dst_offset == src_offset)

@@ -171,7 +171,7 @@ size_t memmap_capacity(const memmap_t *map)
 {
     if (!map)
         return 0;
-    if (map->reservation.length == 0)
+    if (map->reservation.length == 0 || map->mirrored)
         return memmap_current_size(map);
     return map->reservation.length - map->slack;
 }
@@ -185,6 +185,8 @@ int memmap_reserve(memmap_t *map, size_t capacity, unsigned flags)
         return memmap_fail(MEMMAP_EINVAL);
     if (capacity <= memmap_capacity(map))
         return 0;
+    if (map->mirrored)
+        return memmap_fail(MEMMAP_ENOTSUP); /* a ring's length is fixed */
     if (!memmap_view_size_fits(map->slack, capacity))
         return memmap_fail(MEMMAP_ENOMEM);
     /* An empty map's data is a sentinel: giving it address space moves it. */
@@ -204,6 +206,8 @@ int memmap_resize(memmap_t *map, size_t new_length, unsigned flags)
 
     if (!map || (flags & ~RESIZE_FLAGS))
         return memmap_fail(MEMMAP_EINVAL);
+    if (map->mirrored)
+        return memmap_fail(MEMMAP_ENOTSUP); /* a ring's length is fixed */
     anonymous = memmap_is_anonymous(map);
     if ((flags & MEMMAP_TRUNCATE) && anonymous)
         return memmap_fail(MEMMAP_EINVAL);

@@ -94,7 +94,7 @@ int memmap_find(memmap_t *map, size_t offset, size_t length, const void *needle,
 
     if (!map || !found || (!needle && needle_len))
         return memmap_fail(MEMMAP_EINVAL);
-    size = memmap_current_size(map);
+    size = memmap_reach(map);
     if (offset > size || length > size - offset)
         return memmap_fail(MEMMAP_ERANGE);
     end = offset + length;

@@ -8,6 +8,7 @@ set(MEMMAP_BACKEND_SOURCES
   src/posix/posix_map.c
   src/posix/posix_range.c
   src/posix/posix_reserve.c
+  src/posix/posix_ring.c
   src/posix/posix_guard.c
   src/posix/posix_describe.c
   src/posix/posix_cache.c)
