@@ -7,16 +7,17 @@
 # tests are told MEMMAP_TEST_WINE_PLACEHOLDERS=1 here and 0 there.
 #
 # Cross-builds on the host with mingw-w64 in build-wine/ (the tree stage wine
-# builds: after it, this is a no-op), then runs ctest inside a Debian 13 root
+# builds: after it, only a re-check), then runs ctest inside a Debian 13 root
 # with wine and cmake (scripts/chroot.sh: made once with debootstrap from the
-# host's Debian mirror, ~1 min, cached in build-chroot/).  The repository is
+# host's Debian mirror, 1 to 2 min, cached in build-chroot/).  The repository is
 # bind-mounted at its own path in there, so the build tree's absolute paths
 # hold, and the root is seen through a throwaway overlay, so it stays clean.
 # The Wine 10 prefix lives in build-wine10/wine-prefix (created once, ~15 s;
-# never shared with Wine 8, which refuses a prefix that a newer Wine updated).
+# not shared with Wine 8's, since each Wine updates a prefix to its own version).
 #
 # Run from the repository root.  The stage has a time budget
-# (MEMMAP_WINE10_BUDGET seconds, default 900; a warm run takes ~2 min).
+# (MEMMAP_WINE10_BUDGET seconds, default 900).  Here a warm run took 10 to 30 s,
+# one with neither root nor prefix 2 min, and a first build adds about 1 min.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
