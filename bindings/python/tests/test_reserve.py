@@ -128,20 +128,38 @@ def test_nomove_on_an_empty_map_is_ebusy():
         assert m[0] == 1
 
 
-def test_nomove_where_the_next_pages_are_taken_is_ebusy_or_succeeds_in_place():
-    # Whether the pages right after a map are free is the kernel's choice; what
-    # must hold either way: EBUSY leaves the map as it was, success keeps the address.
-    for _ in range(8):
-        with memmap.anonymous(PAGE) as m:
-            m[0] = 7
-            at = address(m)
-            try:
-                m.reserve(1024 * PAGE, nomove=True)
-            except OSError as e:
-                assert e.errno == errno.EBUSY
-                assert m.capacity == PAGE and address(m) == at and m[0] == 7
-            else:
-                assert m.capacity >= 1024 * PAGE and address(m) == at and m[0] == 7
+@pytest.mark.skipif(sys.platform != "linux", reason="places a mapping with Linux's MAP_FIXED_NOREPLACE")
+def test_nomove_where_the_next_pages_are_taken_is_ebusy():
+    import ctypes
+    import mmap as std_mmap
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    map_fixed_noreplace = 0x100000
+    with memmap.anonymous(2 * PAGE) as m:
+        m[0] = 7
+        at = address(m)
+        # Take the page right after the map (EEXIST: something has it already -- just as good).
+        flags = std_mmap.MAP_PRIVATE | std_mmap.MAP_ANONYMOUS | map_fixed_noreplace
+        got = libc.mmap(at + 2 * PAGE, PAGE, 0, flags, -1, 0)  # PROT_NONE
+        if got is not None and got not in (at + 2 * PAGE, ctypes.c_void_p(-1).value):
+            libc.munmap(got, PAGE)
+            pytest.skip("the kernel predates MAP_FIXED_NOREPLACE (Linux 4.17) and placed the page elsewhere")
+        try:
+            with pytest.raises(OSError) as caught:
+                m.reserve(64 * PAGE, nomove=True)
+            assert caught.value.errno == errno.EBUSY
+            assert m.capacity == 2 * PAGE and address(m) == at and m[0] == 7
+            with pytest.raises(OSError) as caught:
+                m.resize(3 * PAGE, may_move=False)
+            assert caught.value.errno == errno.EBUSY
+            m.reserve(64 * PAGE)         # may move: it does, and keeps the data
+            assert m.capacity >= 64 * PAGE and m[0] == 7
+        finally:
+            if got == at + 2 * PAGE:
+                libc.munmap(got, PAGE)
 
 
 def test_bad_capacities(new_map):
