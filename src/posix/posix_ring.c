@@ -15,6 +15,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#ifdef __linux__
+#  include <sys/sysinfo.h>
+#endif
+
 /* How many names to try for an unnamed shm object before giving up. */
 #define NAME_ATTEMPTS 64
 
@@ -38,10 +42,32 @@ static int unnamed_shm_object(void)
     return fd;
 }
 
+/*
+ * A memfd has no size limit of its own, and its pages are allocated one by
+ * one: asked for more than the machine has, the allocation would run until
+ * the OOM killer ends the process.  Refuse what RAM and swap together cannot
+ * hold, the answer the kernel's overcommit heuristic gives anonymous memory.
+ */
+static int more_than_memory(size_t length)
+{
+#ifdef __linux__
+    struct sysinfo info;
+    if (sysinfo(&info) == 0) {
+        unsigned long long total = ((unsigned long long)info.totalram + info.totalswap) * info.mem_unit;
+        return (unsigned long long)length > total;
+    }
+#else
+    (void)length;
+#endif
+    return 0;
+}
+
 int memmap_os_ring_object(memmap_t *m, size_t length)
 {
     int fd = -1;
 
+    if (more_than_memory(length))
+        return memmap_fail(MEMMAP_ENOMEM);
 #if defined(__linux__) && defined(MFD_CLOEXEC)
     fd = memfd_create("memmap-ring", MFD_CLOEXEC);
     /* Kernels before 3.17 (and some sandboxes) lack it. */
