@@ -15,6 +15,9 @@ Quick start::
     m = memmap.shared_memory("jobs", 1 << 20, create=True)   # any process can open "jobs"
     memmap.unlink_shared_memory("jobs")                       # when no longer needed
 
+    r = memmap.ring(1 << 16)                      # 64 KiB mapped twice: len(r) == 2 * r.size
+    r[r.size - 2:r.size + 2] = b"wrap"            # one piece across the wrap; r[:2] == b"ap"
+
 ``memmap.mmap`` is a drop-in for the standard library's ``mmap.mmap``:
 ``import memmap as mmap`` and existing code keeps working, with guarded copies
 and unaligned offsets on top.
@@ -32,6 +35,7 @@ from ._memmap import (
     anonymous,
     shared_memory,
     unlink_shared_memory,
+    ring,
     PAGE_SIZE,
     GRANULARITY,
     NORMAL,
@@ -65,7 +69,7 @@ globals().update({name: getattr(_memmap, name) for name in dir(_memmap)
 __version__ = "%d.%d.%d" % (_memmap.VERSION_MAJOR, _memmap.VERSION_MINOR, _memmap.VERSION_PATCH)
 
 __all__ = [
-    "Map", "open", "open_fd", "anonymous", "shared_memory", "unlink_shared_memory",
+    "Map", "open", "open_fd", "anonymous", "shared_memory", "unlink_shared_memory", "ring",
     "PAGE_SIZE", "GRANULARITY", "NORMAL", "SEQUENTIAL", "RANDOM", "WILLNEED", "DONTNEED",
     "HUGEPAGE", "NOHUGEPAGE", "PROT_NONE", "PROT_READ", "PROT_WRITE", "PROT_EXEC",
     "mmap", "error", "PAGESIZE", "ALLOCATIONGRANULARITY",

@@ -36,15 +36,16 @@ PROT_WRITE: int
 PROT_EXEC: int
 
 class Map:
-    """A memory map of a file, anonymous memory or named shared memory.
+    """A memory map of a file, anonymous memory, named shared memory, or a mirrored ring.
 
-    Supports len(), int indexing (-> int), slicing (-> bytes, a guarded copy),
+    Supports len() (for a ring, 2 * size: both views), int indexing (-> int), slicing (-> bytes, a guarded copy),
     item and slice assignment, iteration, bytes(), the buffer protocol (zero-copy;
     read-only maps export read-only buffers) and the context manager protocol.
     """
 
     @property
-    def size(self) -> int: ...
+    def size(self) -> int:
+        """The mapped length; len(map), except for a ring, whose len() is twice this."""
     @property
     def offset(self) -> int: ...
     @property
@@ -55,6 +56,9 @@ class Map:
     def copy_on_write(self) -> bool: ...
     @property
     def huge(self) -> bool: ...
+    @property
+    def mirrored(self) -> bool:
+        """True for a ring: size bytes mapped twice, back to back (map[i + size] is map[i])."""
     @property
     def capacity(self) -> int:
         """The length the map can reach without moving: its size unless reserve() made room."""
@@ -133,7 +137,19 @@ def shared_memory(
     """Named shared memory between unrelated processes."""
 
 def unlink_shared_memory(name: str) -> None:
-    """Remove the name of a shared memory object."""
+    """Remove the name of a shared memory object (or of a named ring)."""
+
+def ring(
+    length: int,
+    name: str | None = None,
+    create: bool = False,
+    exclusive: bool = False,
+    *,
+    readonly: bool = False,
+) -> Map:
+    """A mirrored ring buffer of length bytes (a positive multiple of GRANULARITY), mapped twice
+    back to back: the Map's len() and buffer cover 2 * length bytes, its size is length.
+    Without a name it is shared with forked children; with one, with any process that opens it."""
 
 # --- the drop-in for the standard library's mmap module ----------------------
 

@@ -58,6 +58,7 @@ typedef struct {
     Py_ssize_t users;
     int exclusive;             /* a resize or close is replacing the mapping without the GIL */
     int exclusive_waiting;     /* threads waiting to resize or close */
+    int mirrored;              /* a ring: its memory is mapped twice, back to back (pymm_span) */
     PyObject *weakreflist;
 } pymm_object;
 
@@ -135,6 +136,12 @@ void pymm_exports_free(pymm_object *self);
 
 /* A new object of type (a subtype of one of ours) with no map yet. */
 pymm_object *pymm_alloc(PyTypeObject *type, const pymm_kind *kind);
+/*
+ * The bytes from memmap_data() the object shows as its own: len(), indexes,
+ * slices and buffers all cover them.  That is memmap_size(), except for a
+ * ring, whose second view makes it twice that.
+ */
+size_t pymm_span(const pymm_object *self, const memmap_t *map);
 /* TypeError (the kind's message) unless the map may be written; -1 then. */
 int pymm_require_writable(pymm_object *self);
 /*
@@ -243,7 +250,10 @@ extern PyTypeObject *pymm_mmap_Type;
 
 int pymm_map_type_init(PyObject *module);
 int pymm_mmap_type_init(PyObject *module);
-/* Wraps an open map in a new memmap.Map (takes ownership: closes it on failure). */
-PyObject *pymm_map_new(memmap_t *map, PyObject *filename);
+/*
+ * Wraps an open map in a new memmap.Map (takes ownership: closes it on
+ * failure).  mirrored: the map is a ring (memmap_ring).
+ */
+PyObject *pymm_map_new(memmap_t *map, PyObject *filename, int mirrored);
 
 #endif

@@ -71,7 +71,7 @@ int pymm_write_buffer(pymm_object *self, size_t offset, const void *data, size_t
 {
     /* memmap_write copies with memcpy, which must not see overlapping ranges. */
     const unsigned char *base = memmap_data(self->map), *src = data;
-    if (length && src >= base && src < base + memmap_size(self->map))
+    if (length && src >= base && src < base + pymm_span(self, self->map))
         return pymm_move(self, offset, (size_t)(src - base), length);
     return pymm_write(self, offset, data, length);
 }

@@ -21,6 +21,13 @@ pymm_object *pymm_alloc(PyTypeObject *type, const pymm_kind *kind)
     return self;
 }
 
+size_t pymm_span(const pymm_object *self, const memmap_t *map)
+{
+    /* memmap_ring promises memmap_data() valid for twice the size, and that
+     * guarded copies reach all of it: a range across the wrap is one piece. */
+    return self->mirrored ? 2 * memmap_size(map) : memmap_size(map);
+}
+
 int pymm_require_writable(pymm_object *self)
 {
     if (self->kind->writable(self))
@@ -179,8 +186,9 @@ int pymm_getbuffer(PyObject *obj, Py_buffer *view, int flags)
         view->obj = NULL;
         return -1;
     }
-    /* The whole map as it is now: a buffer taken after a resize sees the new size. */
-    size = memmap_size(map);
+    /* The whole map as it is now: a buffer taken after a resize sees the new
+     * size, and a ring's buffer both views, so numpy sees across the wrap. */
+    size = pymm_span(self, map);
     if (PyBuffer_FillInfo(view, obj, memmap_data(map), (Py_ssize_t)size, !self->kind->writable(self), flags) != 0)
         return -1;
     if (pymm_exports_add(self, size) != 0) {
@@ -201,13 +209,13 @@ void pymm_releasebuffer(PyObject *obj, Py_buffer *view)
 Py_ssize_t pymm_length(PyObject *obj)
 {
     memmap_t *map = pymm_enter((pymm_object *)obj);
-    return map ? (Py_ssize_t)memmap_size(map) : -1;
+    return map ? (Py_ssize_t)pymm_span((pymm_object *)obj, map) : -1;
 }
 
 /* An index, negative counting from the end, checked against the map's size. */
 static int item_offset(pymm_object *self, Py_ssize_t index, size_t *at)
 {
-    Py_ssize_t size = (Py_ssize_t)memmap_size(self->map);
+    Py_ssize_t size = (Py_ssize_t)pymm_span(self, self->map);
     if (index < 0)
         index += size;
     if (index < 0 || index >= size) {
@@ -243,7 +251,7 @@ PyObject *pymm_bytes(PyObject *obj, PyObject *unused)
     pymm_object *self = (pymm_object *)obj;
     memmap_t *map = pymm_enter(self);
     (void)unused;
-    return map ? pymm_read_bytes(self, 0, memmap_size(map)) : NULL;
+    return map ? pymm_read_bytes(self, 0, pymm_span(self, map)) : NULL;
 }
 
 PyObject *pymm_subscript(PyObject *obj, PyObject *key)
@@ -262,7 +270,7 @@ PyObject *pymm_subscript(PyObject *obj, PyObject *key)
             return NULL;
         if (!(map = pymm_enter(self)))
             return NULL;
-        count = PySlice_AdjustIndices((Py_ssize_t)memmap_size(map), &start, &stop, step);
+        count = PySlice_AdjustIndices((Py_ssize_t)pymm_span(self, map), &start, &stop, step);
         if (step == 1)
             return pymm_read_bytes(self, (size_t)start, (size_t)count);
         return pymm_read_strided(self, start, step, count);
@@ -327,7 +335,7 @@ static int assign_slice(pymm_object *self, PyObject *key, PyObject *value)
         return -1;
     if (enter_writable(self) != 0)
         goto done;
-    count = PySlice_AdjustIndices((Py_ssize_t)memmap_size(self->map), &start, &stop, step);
+    count = PySlice_AdjustIndices((Py_ssize_t)pymm_span(self, self->map), &start, &stop, step);
     if (data.len != count) {
         PyErr_SetString(self->kind->slice_size_is_index_error ? PyExc_IndexError : PyExc_ValueError,
                         self->kind->slice_size);

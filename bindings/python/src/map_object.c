@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * memmap.Map: one mapping, as returned by open(), open_fd(), anonymous() and
- * shared_memory().
+ * memmap.Map: one mapping, as returned by open(), open_fd(), anonymous(),
+ * shared_memory() and ring().
  *
  * Every method converts its arguments first and only then looks at the map:
  * converting an argument can run Python code (an __index__ method) that
@@ -54,7 +54,7 @@ static const pymm_kind map_kind = {
     map_clear,
 };
 
-PyObject *pymm_map_new(memmap_t *map, PyObject *filename)
+PyObject *pymm_map_new(memmap_t *map, PyObject *filename, int mirrored)
 {
     MapObject *self = (MapObject *)pymm_alloc(pymm_Map_Type, &map_kind);
     if (!self) {
@@ -62,6 +62,7 @@ PyObject *pymm_map_new(memmap_t *map, PyObject *filename)
         return NULL;
     }
     self->base.map = map;
+    self->base.mirrored = mirrored;
     Py_XINCREF(filename);
     self->filename = filename;
     return (PyObject *)self;
@@ -79,6 +80,8 @@ static PyObject *Map_repr(PyObject *self)
         return NULL;
     flags = memmap_flags(map);
     access = (flags & MEMMAP_COPY) ? "copy" : (flags & MEMMAP_WRITE) ? "read-write" : "read-only";
+    if (m->base.mirrored)
+        access = (flags & MEMMAP_WRITE) ? "read-write ring" : "read-only ring";
     if (m->filename)
         return PyUnicode_FromFormat("<memmap.Map %R %s size=%zu offset=%llu>", m->filename, access,
                                     memmap_size(map), (unsigned long long)memmap_offset(map));
@@ -132,6 +135,13 @@ static PyObject *Map_get_huge(PyObject *self, void *closure)
     return map ? PyBool_FromLong((memmap_flags(map) & MEMMAP_HUGE) != 0) : NULL;
 }
 
+static PyObject *Map_get_mirrored(PyObject *self, void *closure)
+{
+    memmap_t *map = pymm_enter(BASE(self));
+    (void)closure;
+    return map ? PyBool_FromLong(BASE(self)->mirrored) : NULL;
+}
+
 static PyObject *Map_get_capacity(PyObject *self, void *closure)
 {
     memmap_t *map = pymm_enter(BASE(self));
@@ -140,7 +150,8 @@ static PyObject *Map_get_capacity(PyObject *self, void *closure)
 }
 
 static PyGetSetDef Map_getset[] = {
-    {"size", Map_get_size, NULL, "Mapped length in bytes (len(map)).", NULL},
+    {"size", Map_get_size, NULL, "Mapped length in bytes: len(map), except for a ring, where len(map) is "
+     "twice the size (both views).", NULL},
     {"offset", Map_get_offset, NULL, "File offset of the first mapped byte (0 for anonymous and shared memory).", NULL},
     {"closed", pymm_get_closed, NULL, "True once close() has run.", NULL},
     {"writable", Map_get_writable, NULL, "True for 'r+', 'w+', 'x+' and 'c' maps, anonymous and writable shared memory.", NULL},
@@ -149,6 +160,8 @@ static PyGetSetDef Map_getset[] = {
      "reserve() (or capacity= where it was opened) made room.", NULL},
     {"huge", Map_get_huge, NULL, "True when anonymous(..., huge=True) was granted huge pages (False when the "
      "platform refused, and after a resize moved the map to normal pages).", NULL},
+    {"mirrored", Map_get_mirrored, NULL, "True for a ring (memmap.ring): size bytes mapped twice, back to back, "
+     "so len(map) is 2 * size and map[i + size] is map[i].", NULL},
     {NULL, NULL, NULL, NULL, NULL}
 };
 
@@ -173,7 +186,8 @@ static PyObject *Map_read_at(PyObject *self, PyObject *args, PyObject *kwargs)
         return NULL;
     if (pymm_offset_arg(offset_obj, "offset", &offset) != 0 || pymm_length_arg(length_obj, "length", &length) != 0)
         return NULL;
-    if (!(map = pymm_enter(BASE(self))) || pymm_check_range(offset, length, memmap_size(map), &at, &n) != 0)
+    if (!(map = pymm_enter(BASE(self))) ||
+        pymm_check_range(offset, length, pymm_span(BASE(self), map), &at, &n) != 0)
         return NULL;
     return pymm_read_bytes(BASE(self), at, n);
 }
@@ -199,7 +213,7 @@ static PyObject *Map_write_at(PyObject *self, PyObject *args, PyObject *kwargs)
     if (pymm_offset_arg(offset_obj, "offset", &offset) != 0)
         goto done;
     if (!(map = pymm_enter(BASE(self))) || pymm_require_writable(BASE(self)) != 0 ||
-        pymm_check_range(offset, data.len, memmap_size(map), &at, &n) != 0)
+        pymm_check_range(offset, data.len, pymm_span(BASE(self), map), &at, &n) != 0)
         goto done;
     if (pymm_write_buffer(BASE(self), at, data.buf, n) == 0)
         result = PyLong_FromSsize_t(data.len);
@@ -210,7 +224,11 @@ done:
 
 /* --- operations on a range ---------------------------------------------------------- */
 
-/* Converts the (offset, length) objects and resolves them against the open map. */
+/*
+ * Converts the (offset, length) objects and resolves them against the open
+ * map.  For a ring that is its first view: what these calls do to a page,
+ * they do to both of its addresses.
+ */
 static memmap_t *range_of(PyObject *self, PyObject *offset_obj, PyObject *length_obj, size_t *at, size_t *n)
 {
     Py_ssize_t offset, length;
@@ -426,7 +444,8 @@ PyDoc_STRVAR(resize_doc,
 "While buffers are exported (a memoryview or numpy array of the map is alive)\n"
 "only a resize within the capacity that keeps every byte they cover is allowed;\n"
 "they stay valid and see the map's new writes.  Any other raises BufferError.\n"
-"On failure the map is unchanged.");
+"On failure the map is unchanged.  A ring's length is fixed: OSError (errno\n"
+"ENOTSUP).");
 
 static PyObject *Map_resize(PyObject *self, PyObject *args, PyObject *kwargs)
 {
@@ -442,6 +461,10 @@ static PyObject *Map_resize(PyObject *self, PyObject *args, PyObject *kwargs)
         return NULL;
     if (!pymm_enter(BASE(self)))
         return NULL;
+    /* The library's answer, given before the exports are looked at, so that
+     * it does not depend on whether a numpy array of the ring is alive. */
+    if (BASE(self)->mirrored)
+        return pymm_raise(MEMMAP_ENOTSUP, NULL);
     flags = (truncate ? MEMMAP_TRUNCATE : 0u) | (sparse ? MEMMAP_SPARSE : 0u) | (may_move ? 0u : MEMMAP_NOMOVE);
     if (pymm_resize(BASE(self), (size_t)length, flags, &rc) != 0)
         return NULL;
@@ -459,7 +482,8 @@ PyDoc_STRVAR(reserve_doc,
 "EBUSY) instead (always, for an empty map).  A capacity not above the current\n"
 "one does nothing.  BufferError while buffers are exported (unless it does\n"
 "nothing).  Windows: OSError (ENOTSUP) for a file or shared memory map on a\n"
-"system without placeholders (before Windows 10 1803).");
+"system without placeholders (before Windows 10 1803).  A ring cannot grow:\n"
+"OSError (errno ENOTSUP) for a capacity above its size.");
 
 static PyObject *Map_reserve(PyObject *self, PyObject *args, PyObject *kwargs)
 {
@@ -477,6 +501,9 @@ static PyObject *Map_reserve(PyObject *self, PyObject *args, PyObject *kwargs)
     /* Nothing changes, so nothing needs the map to itself. */
     if ((size_t)capacity <= memmap_capacity(map))
         Py_RETURN_NONE;
+    /* As in resize(): a ring cannot grow, exported buffers or not. */
+    if (BASE(self)->mirrored)
+        return pymm_raise(MEMMAP_ENOTSUP, NULL);
     /* The data may move: exports would be left pointing at the old address. */
     if (pymm_exclusive_begin(BASE(self), "cannot reserve room for the map while buffers are exported (release "
                              "the memoryview or delete the array first)") != 0)
@@ -515,9 +542,11 @@ static PyMemberDef Map_members[] = {
 
 PyDoc_STRVAR(Map_doc,
 "A memory map: of a file (memmap.open, memmap.open_fd), of anonymous memory\n"
-"(memmap.anonymous) or of named shared memory (memmap.shared_memory).\n\n"
-"len(map) is its size.  map[i] is an int, map[a:b] a bytes copy; assigning to\n"
-"them writes into the map.  memoryview(map), numpy.frombuffer(map, dtype) and\n"
+"(memmap.anonymous), of named shared memory (memmap.shared_memory), or a\n"
+"mirrored ring (memmap.ring).\n\n"
+"len(map) is its size (twice its size for a ring, which shows both views).\n"
+"map[i] is an int, map[a:b] a bytes copy; assigning to them writes into the\n"
+"map.  memoryview(map), numpy.frombuffer(map, dtype) and\n"
 "anything else taking a buffer see the mapped memory itself, without a copy;\n"
 "read-only maps give read-only buffers.\n\n"
 "Copies (indexing, slicing, read_at, write_at) are guarded: a page that cannot\n"
@@ -525,6 +554,9 @@ PyDoc_STRVAR(Map_doc,
 "the file is truncated by another process and you touch the lost pages through\n"
 "a memoryview or an array, the process gets SIGBUS, as with the standard mmap.\n"
 "Catching that would need a check around every single load and store.\n\n"
+"On a ring, indexes, slices, read_at and write_at reach all 2 * size bytes;\n"
+"sync, advise, protect, lock, unlock, residency and evict take ranges inside\n"
+"the first size bytes and act on both views of them.\n\n"
 "Use it as a context manager, or call close().  Maps cannot be created directly:\n"
 "use the module's functions.");
 

@@ -136,7 +136,7 @@ static PyObject *pymm_open(PyObject *module, PyObject *args, PyObject *kwargs)
         Py_DECREF(fspath);
         return NULL;
     }
-    result = pymm_map_new(map, fspath);
+    result = pymm_map_new(map, fspath, 0);
     Py_DECREF(fspath);
     return result;
 }
@@ -176,7 +176,7 @@ static PyObject *pymm_open_fd(PyObject *module, PyObject *args, PyObject *kwargs
     Py_END_ALLOW_THREADS
     if (rc != 0)
         return pymm_raise(rc, NULL);
-    return pymm_map_new(map, NULL);
+    return pymm_map_new(map, NULL, 0);
 }
 
 PyDoc_STRVAR(anonymous_doc,
@@ -220,7 +220,7 @@ static PyObject *pymm_anonymous(PyObject *module, PyObject *args, PyObject *kwar
     Py_END_ALLOW_THREADS
     if (rc != 0)
         return pymm_raise(rc, NULL);
-    return pymm_map_new(map, NULL);
+    return pymm_map_new(map, NULL, 0);
 }
 
 /* Checks a shared memory name here, so a bad one is a ValueError naming the rule. */
@@ -291,7 +291,7 @@ static PyObject *pymm_shared_memory(PyObject *module, PyObject *args, PyObject *
     Py_END_ALLOW_THREADS
     if (rc != 0)
         return pymm_raise(rc, name_obj);
-    return pymm_map_new(map, name_obj);
+    return pymm_map_new(map, name_obj, 0);
 }
 
 PyDoc_STRVAR(unlink_shared_memory_doc,
@@ -319,6 +319,72 @@ static PyObject *pymm_unlink_shared_memory(PyObject *module, PyObject *name_obj)
     Py_RETURN_NONE;
 }
 
+PyDoc_STRVAR(ring_doc,
+"ring(length, name=None, create=False, exclusive=False, *, readonly=False)\n--\n\n"
+"A mirrored ring buffer: length bytes of shared memory mapped twice, back to\n"
+"back, so that ring[i + length] is ring[i] and every range of up to length\n"
+"bytes is contiguous, across the wrap too.  The Map shows both views: len(),\n"
+"indexes, slices and its buffer cover 2 * length bytes (numpy.frombuffer sees\n"
+"one array across the wrap); Map.size is length and Map.mirrored is True.\n"
+"length: a positive multiple of GRANULARITY (ValueError otherwise).\n"
+"name=None: memory without a name, zeroed, readable and writable, shared with\n"
+"children created by fork; create, exclusive and readonly need a name.\n"
+"A name: named shared memory with shared_memory()'s name rules and its create,\n"
+"exclusive and readonly arguments; another process calling ring() with the\n"
+"same name and length sees the same ring, and unlink_shared_memory(name)\n"
+"removes the name.  An existing object of another size is OSError (errno\n"
+"EINVAL).  A ring cannot be resized: resize(), and reserve() beyond length,\n"
+"raise OSError (errno ENOTSUP).");
+
+static PyObject *pymm_ring(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *keywords[] = {"length", "name", "create", "exclusive", "readonly", NULL};
+    PyObject *name_obj = Py_None;
+    const char *name = NULL;
+    Py_ssize_t length;
+    size_t granularity = memmap_granularity();
+    int create = 0, exclusive = 0, readonly = 0, rc;
+    unsigned flags;
+    memmap_t *map = NULL;
+    (void)module;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "n|Opp$p:ring", keywords, &length, &name_obj, &create,
+                                     &exclusive, &readonly))
+        return NULL;
+    if (length <= 0 || (size_t)length % granularity != 0) {
+        PyErr_Format(PyExc_ValueError, "ring length must be a positive multiple of GRANULARITY (%zu), not %zd",
+                     granularity, length);
+        return NULL;
+    }
+    if (name_obj != Py_None && !PyUnicode_Check(name_obj)) {
+        pymm_raise_type("name must be str or None", name_obj);
+        return NULL;
+    }
+    if (name_obj == Py_None && (create || exclusive || readonly)) {
+        PyErr_SetString(PyExc_ValueError, "create, exclusive and readonly need a name: a ring without one is "
+                        "always new and writable");
+        return NULL;
+    }
+    if (exclusive && !create) {
+        PyErr_SetString(PyExc_ValueError, "exclusive=True needs create=True");
+        return NULL;
+    }
+    if (readonly && create) {
+        PyErr_SetString(PyExc_ValueError, "create=True needs a writable map (readonly=False)");
+        return NULL;
+    }
+    if (name_obj != Py_None && check_shm_name(name_obj, &name) != 0)
+        return NULL;
+    flags = MEMMAP_READ | (readonly ? 0u : MEMMAP_WRITE) | (create ? MEMMAP_CREATE : 0u) |
+            (exclusive ? MEMMAP_EXCL : 0u);
+    Py_BEGIN_ALLOW_THREADS
+    rc = memmap_ring(&map, name, (size_t)length, flags);
+    Py_END_ALLOW_THREADS
+    if (rc != 0)
+        return pymm_raise(rc, name ? name_obj : NULL);
+    return pymm_map_new(map, name ? name_obj : NULL, 1);
+}
+
 static PyMethodDef module_functions[] = {
     {"open", (PyCFunction)(void (*)(void))pymm_open, METH_VARARGS | METH_KEYWORDS, open_doc},
     {"open_fd", (PyCFunction)(void (*)(void))pymm_open_fd, METH_VARARGS | METH_KEYWORDS, open_fd_doc},
@@ -326,6 +392,7 @@ static PyMethodDef module_functions[] = {
     {"shared_memory", (PyCFunction)(void (*)(void))pymm_shared_memory, METH_VARARGS | METH_KEYWORDS,
      shared_memory_doc},
     {"unlink_shared_memory", pymm_unlink_shared_memory, METH_O, unlink_shared_memory_doc},
+    {"ring", (PyCFunction)(void (*)(void))pymm_ring, METH_VARARGS | METH_KEYWORDS, ring_doc},
     {NULL, NULL, 0, NULL}
 };
 

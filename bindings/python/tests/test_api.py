@@ -59,7 +59,7 @@ def test_every_public_method_has_a_stub_and_a_docstring(cls):
     assert runtime.__doc__
 
 
-@pytest.mark.parametrize("name", ["open", "open_fd", "anonymous", "shared_memory", "unlink_shared_memory"])
+@pytest.mark.parametrize("name", ["open", "open_fd", "anonymous", "shared_memory", "unlink_shared_memory", "ring"])
 def test_functions_have_docstrings_and_signatures(name):
     import inspect
     function = getattr(memmap, name)
