@@ -54,6 +54,7 @@ excluded=(
   test_faults.disk_full_on_small_tmpfs
   test_guard.protected_page_is_eio_and_map_recovers
   test_reserve.resize_after_split_by_protect_advise_and_lock
+  test_ring.range_operations_act_on_both_views
   test_guard.truncated_file_is_eio_and_map_recovers
   test_guard.foreign_sigbus_reaches_previous_handler
   test_guard.handler_installed_later_that_reraises
