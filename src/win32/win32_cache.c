@@ -71,7 +71,7 @@ int memmap_os_evict(memmap_t *m, void *addr, size_t len)
 
     /* Modified pages of a shared view go to the file now rather than whenever
      * the modified page writer gets to them. */
-    if (m->kind != MEMMAP_KIND_ANON && (m->flags & MEMMAP_WRITE) && (rc = memmap_os_sync(m, addr, len, 0)) != 0)
+    if (m->kind->sync && (m->flags & MEMMAP_WRITE) && (rc = m->kind->sync(m, addr, len, 0)) != 0)
         return rc;
     /* Pages memmap_lock locked stay locked: only runs of unlocked resident
      * pages are trimmed (VirtualUnlock would unlock the others). */
@@ -143,8 +143,9 @@ int memmap_win32_map_large_pages(memmap_t *m, size_t size)
         CloseHandle(section);
         return -1;
     }
-    m->view = view;
-    m->view_size = size;
+    m->view.base = view;
+    m->view.length = size;
+    m->view.offset = 0;
     m->os.section = section;
     m->os.section_size = size;
     m->os.mapped_size = size;

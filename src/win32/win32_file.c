@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Files: opening by path or adopting a caller's handle, size and type, growth
- * with real allocation, and closing. */
+ * with real allocation, sync, their sections, and closing. */
 #include "win32.h"
 
 #include <winioctl.h>
@@ -74,11 +74,15 @@ static int wide_path(const char *path, wchar_t **wide)
 
 void memmap_os_init(memmap_t *m)
 {
+    /* A map is anonymous memory until a file or object is opened for it. */
+    m->os.ops = &memmap_win32_anon_ops;
     /* NULL, not INVALID_HANDLE_VALUE, means "no handle" throughout the backend. */
     m->os.file = NULL;
     m->os.section = NULL;
     m->os.section_size = 0;
     m->os.mapped_size = 0;
+    m->os.views = NULL;
+    m->os.view_count = m->os.view_capacity = 0;
 }
 
 /*
@@ -147,6 +151,7 @@ int memmap_os_open_path(memmap_t *m, const char *path, unsigned mode, int *creat
     if (h == INVALID_HANDLE_VALUE)
         return memmap_os_error((int)error);
     m->os.file = h;
+    m->os.ops = &memmap_win32_file_ops;
     return 0;
 }
 
@@ -186,17 +191,12 @@ int memmap_os_adopt_file(memmap_t *m, memmap_file_t file)
         return memmap_fail(MEMMAP_EACCES);
     }
     m->os.file = dup;
+    m->os.ops = &memmap_win32_file_ops;
     return 0;
 }
 
-int memmap_os_file_info(memmap_t *m, enum memmap_file_type *type, uint64_t *size)
+static int describe_file(memmap_t *m, enum memmap_file_type *type, uint64_t *size)
 {
-    /* A shared memory object's size is the one recorded beside its data. */
-    if (m->kind == MEMMAP_KIND_SHM) {
-        *type = MEMMAP_FILE_REGULAR;
-        *size = m->os.section_size;
-        return 0;
-    }
     return memmap_os_describe_file(m->os.file, type, size);
 }
 
@@ -287,16 +287,11 @@ static int cannot_reserve(DWORD error)
            error == ERROR_INVALID_PARAMETER || error == ERROR_INVALID_FUNCTION;
 }
 
-int memmap_os_set_file_size(memmap_t *m, uint64_t old_size, uint64_t new_size, int allocate)
+static int set_file_size(memmap_t *m, uint64_t old_size, uint64_t new_size, int allocate)
 {
     HANDLE h = m->os.file;
     DWORD error;
 
-    if (m->kind == MEMMAP_KIND_SHM) {
-        /* A pagefile-backed section has the size it was created with for its
-         * whole life (NtExtendSection is not public and missing under Wine). */
-        return new_size == m->os.section_size ? 0 : memmap_fail(MEMMAP_ENOTSUP);
-    }
     if (new_size > (uint64_t)INT64_MAX)
         return memmap_fail(MEMMAP_EFBIG);
     if (new_size > old_size && !allocate)
@@ -328,7 +323,20 @@ int memmap_os_set_file_size(memmap_t *m, uint64_t old_size, uint64_t new_size, i
     return 0;
 }
 
-int memmap_os_release(memmap_t *m)
+static int sync_file(memmap_t *m, void *addr, size_t len, int durable)
+{
+    int rc = memmap_win32_flush_view(addr, len);
+    if (rc != 0)
+        return rc;
+    /* FlushViewOfFile only starts writing.  FlushFileBuffers waits for the
+     * data and the file's metadata (its size too) to reach the disk; it needs
+     * write access, which a map that can change the file has. */
+    if (durable && (m->flags & MEMMAP_WRITE) && !FlushFileBuffers(m->os.file))
+        return memmap_win32_last_error();
+    return 0;
+}
+
+static int release_file(memmap_t *m)
 {
     int rc = 0;
     if (m->os.section) {
@@ -344,3 +352,22 @@ int memmap_os_release(memmap_t *m)
     }
     return rc;
 }
+
+/* A section of the file's first size bytes.  The file is at least that long
+ * already: a section past its end would grow it. */
+static int create_file_section(memmap_t *m, uint64_t size, HANDLE *section)
+{
+    *section = CreateFileMappingW(m->os.file, NULL, memmap_win32_section_protection(m->flags),
+                                  (DWORD)(size >> 32), (DWORD)size, NULL);
+    return *section ? 0 : memmap_win32_last_error();
+}
+
+const struct memmap_kind memmap_os_file_kind = {
+    "file", describe_file, set_file_size, sync_file, release_file,
+};
+
+const struct memmap_win32_ops memmap_win32_file_ops = {
+    create_file_section, 0,
+    memmap_win32_placeholder_reserve, memmap_win32_placeholder_map,
+    memmap_win32_placeholder_unmap, memmap_win32_placeholder_release,
+};

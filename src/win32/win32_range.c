@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Operations on a range of a view: sync, protection, advice and locking. */
+/* Operations on a range of a view: writing back, protection, advice and locking. */
 #include "win32.h"
 
 /* PrefetchVirtualMemory appeared in Windows 8 (kernelbase.dll under Wine). */
 typedef BOOL (WINAPI *prefetch_fn)(HANDLE, ULONG_PTR, WIN32_MEMORY_RANGE_ENTRY *, ULONG);
 
-int memmap_os_sync(memmap_t *m, void *addr, size_t len, int durable)
+int memmap_win32_flush_view(void *addr, size_t len)
 {
     int attempt;
 
@@ -16,13 +16,6 @@ int memmap_os_sync(memmap_t *m, void *addr, size_t len, int durable)
         if (GetLastError() != ERROR_LOCK_VIOLATION || attempt == 20)
             return memmap_win32_last_error();
         Sleep(1);
-    }
-    /* FlushViewOfFile only starts writing.  FlushFileBuffers waits for the
-     * data and the file's metadata (its size too) to reach the disk; it needs
-     * write access, which a map that can change the file has. */
-    if (durable && m->kind == MEMMAP_KIND_FILE && (m->flags & MEMMAP_WRITE)) {
-        if (!FlushFileBuffers(m->os.file))
-            return memmap_win32_last_error();
     }
     return 0;
 }
