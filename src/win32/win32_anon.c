@@ -70,7 +70,7 @@ static int copy_contents(memmap_t *m, unsigned char *dst)
 
 static int reserve_committed(memmap_t *m, size_t span, int may_move)
 {
-    size_t view_span = round_to_pages(m->view.length);
+    size_t view_length = m->view.length, view_span = round_to_pages(view_length);
     unsigned char *space;
     int rc;
 
@@ -92,6 +92,7 @@ static int reserve_committed(memmap_t *m, size_t span, int may_move)
         (void)memmap_win32_unmap_view(m);
     m->flags &= ~MEMMAP_HUGE; /* committed memory has normal pages */
     m->view.base = m->reservation.base = space;
+    m->view.length = view_length;
     m->view.offset = 0;
     m->reservation.length = span;
     return 0;

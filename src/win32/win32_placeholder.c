@@ -263,7 +263,7 @@ int memmap_win32_placeholder_reserve(memmap_t *m, size_t span, int may_move)
 {
     struct placeholder_calls calls;
     struct placeholders fresh = {NULL, 0, NULL, 0, 0}, old;
-    size_t view_span = round_to_pages(m->view.length);
+    size_t view_length = m->view.length, view_span = round_to_pages(view_length);
     uint64_t offset = m->view.base ? m->view.offset : m->offset - m->slack;
     DWORD error;
     int rc;
@@ -306,6 +306,7 @@ int memmap_win32_placeholder_reserve(memmap_t *m, size_t span, int may_move)
     }
     store(m, &fresh);
     m->view.base = fresh.base;
+    m->view.length = view_length;
     m->view.offset = offset;
     return 0;
 }
