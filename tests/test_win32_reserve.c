@@ -184,6 +184,15 @@ TEST(views_split_shrink_and_regrow_in_place)
     CHECK(m->os.view_count == 4);
     test_pattern(data + 5 * PAGE, 5 * PAGE, 25 * PAGE);
     CHECK_EQ(test_file_size(test_path("f")), 30 * PAGE);
+    /* Calls over a range that spans views work (Windows takes them one view at a time). */
+    REQUIRE_OK(memmap_protect(m, 4 * PAGE, 22 * PAGE, MEMMAP_READ));
+    CHECK_CODE(memmap_probe(m, 4 * PAGE, 22 * PAGE, MEMMAP_WRITE), MEMMAP_EIO);
+    CHECK_CODE(memmap_probe(m, 20 * PAGE, PAGE, MEMMAP_WRITE), MEMMAP_EIO);
+    REQUIRE_OK(memmap_protect(m, 0, 0, MEMMAP_READ | MEMMAP_WRITE));
+    CHECK_OK(memmap_probe(m, 0, 0, MEMMAP_WRITE));
+    CHECK_OK(memmap_sync(m, 0, 0, 0));
+    if (memmap_lock(m, 0, 0) == 0)
+        CHECK_OK(memmap_unlock(m, 0, 0));
 
     /* Inside the third view: its pages past the cut close, the fourth goes. */
     REQUIRE_OK(memmap_resize(m, 15 * PAGE, MEMMAP_NOMOVE));

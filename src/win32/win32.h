@@ -42,6 +42,12 @@ int memmap_win32_placeholder_map(memmap_t *m, unsigned char *addr, uint64_t offs
 int memmap_win32_placeholder_unmap(memmap_t *m, unsigned char *addr, size_t len);
 int memmap_win32_placeholder_release(memmap_t *m);
 
+/* Runs fn over [addr, addr+len) one OS view at a time: calls such as
+ * VirtualProtect and FlushViewOfFile refuse a range that spans two views,
+ * and a placeholder reservation holds several.  The first failure stops it. */
+typedef int (*memmap_win32_view_fn)(unsigned char *addr, size_t len, void *arg);
+int memmap_win32_on_views(memmap_t *m, unsigned char *addr, size_t len, memmap_win32_view_fn fn, void *arg);
+
 /* Converts a UTF-8 string to a newly allocated UTF-16 one (free() it).
  * MEMMAP_EINVAL for invalid UTF-8, MEMMAP_ENOMEM when out of memory. */
 int memmap_win32_widen(const char *utf8, const wchar_t *prefix, wchar_t **wide);
@@ -60,9 +66,9 @@ FARPROC memmap_win32_lookup(const wchar_t *module, const char *name);
  * privilege, the size or the system refuses. */
 int memmap_win32_map_large_pages(memmap_t *m, size_t size);
 
-/* Writes [addr, addr+len) of a view back to its file or object (win32_range.c);
+/* Writes [addr, addr+len) of the map back to its file or object (win32_range.c);
  * len 0 does nothing. */
-int memmap_win32_flush_view(void *addr, size_t len);
+int memmap_win32_flush(memmap_t *m, void *addr, size_t len);
 
 /* Unmaps an unreserved view and closes the section the map made for it (win32_map.c). */
 int memmap_win32_unmap_view(memmap_t *m);

@@ -56,10 +56,17 @@ int memmap_os_residency(memmap_t *m, void *addr, size_t len, unsigned char *vec)
 
 /* VirtualUnlock on pages that are not locked removes them from the working
  * set (documented), and fails with ERROR_NOT_LOCKED, which is expected. */
-static void trim(unsigned char *addr, size_t len)
+static int trim_view(unsigned char *addr, size_t len, void *arg)
+{
+    (void)arg;
+    (void)VirtualUnlock(addr, len);
+    return 0;
+}
+
+static void trim(memmap_t *m, unsigned char *addr, size_t len)
 {
     if (len)
-        (void)VirtualUnlock(addr, len);
+        (void)memmap_win32_on_views(m, addr, len, trim_view, NULL);
 }
 
 int memmap_os_evict(memmap_t *m, void *addr, size_t len)
@@ -84,10 +91,10 @@ int memmap_os_evict(memmap_t *m, void *addr, size_t len)
                 run++;
                 continue;
             }
-            trim(base + (done + i - run) * page, run * page);
+            trim(m, base + (done + i - run) * page, run * page);
             run = 0;
         }
-        trim(base + (done + n - run) * page, run * page);
+        trim(m, base + (done + n - run) * page, run * page);
     }
     return 0;
 }

@@ -325,7 +325,7 @@ static int set_file_size(memmap_t *m, uint64_t old_size, uint64_t new_size, int 
 
 static int sync_file(memmap_t *m, void *addr, size_t len, int durable)
 {
-    int rc = memmap_win32_flush_view(addr, len);
+    int rc = memmap_win32_flush(m, addr, len);
     if (rc != 0)
         return rc;
     /* FlushViewOfFile only starts writing.  FlushFileBuffers waits for the

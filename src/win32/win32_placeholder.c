@@ -376,3 +376,24 @@ int memmap_win32_placeholder_release(memmap_t *m)
     m->os.view_count = m->os.view_capacity = 0;
     return 0;
 }
+
+int memmap_win32_on_views(memmap_t *m, unsigned char *addr, size_t len, memmap_win32_view_fn fn, void *arg)
+{
+    size_t i;
+    int rc;
+
+    if (m->os.view_count == 0)
+        return fn(addr, len, arg);
+    for (i = 0; i < m->os.view_count && len > 0; i++) {
+        const struct memmap_win32_view *v = &m->os.views[i];
+        size_t part;
+        if (addr >= v->base + v->length)
+            continue;
+        part = (size_t)(v->base + v->length - addr) < len ? (size_t)(v->base + v->length - addr) : len;
+        if ((rc = fn(addr, part, arg)) != 0)
+            return rc;
+        addr += part;
+        len -= part;
+    }
+    return 0;
+}

@@ -5,10 +5,11 @@
 /* PrefetchVirtualMemory appeared in Windows 8 (kernelbase.dll under Wine). */
 typedef BOOL (WINAPI *prefetch_fn)(HANDLE, ULONG_PTR, WIN32_MEMORY_RANGE_ENTRY *, ULONG);
 
-int memmap_win32_flush_view(void *addr, size_t len)
+static int flush_view(unsigned char *addr, size_t len, void *arg)
 {
     int attempt;
 
+    (void)arg;
     /* FlushViewOfFile may fail with ERROR_LOCK_VIOLATION while the cache
      * manager holds the pages (documented as transient): try again a little.
      * len 0 (an empty map whose file size changed) has only the size to flush. */
@@ -20,10 +21,25 @@ int memmap_win32_flush_view(void *addr, size_t len)
     return 0;
 }
 
+int memmap_win32_flush(memmap_t *m, void *addr, size_t len)
+{
+    return memmap_win32_on_views(m, addr, len, flush_view, NULL);
+}
+
+static int protect_view(unsigned char *addr, size_t len, void *protection)
+{
+    DWORD old;
+    /* A view allows at most the access of its section: EXEC on a map created
+     * without MEMMAP_EXEC fails here with access denied. */
+    if (!VirtualProtect(addr, len, *(DWORD *)protection, &old))
+        return memmap_win32_last_error();
+    return 0;
+}
+
 int memmap_os_protect(memmap_t *m, void *addr, size_t len, unsigned prot)
 {
     int exec = (prot & MEMMAP_EXEC) != 0;
-    DWORD protection, old;
+    DWORD protection;
 
     if (prot == MEMMAP_NONE)
         protection = PAGE_NOACCESS;
@@ -33,11 +49,7 @@ int memmap_os_protect(memmap_t *m, void *addr, size_t len, unsigned prot)
         protection = exec ? PAGE_EXECUTE_READWRITE : PAGE_READWRITE;
     else
         protection = exec ? PAGE_EXECUTE_READ : PAGE_READONLY;
-    /* A view allows at most the access of its section: EXEC on a map created
-     * without MEMMAP_EXEC fails here with access denied. */
-    if (!VirtualProtect(addr, len, protection, &old))
-        return memmap_win32_last_error();
-    return 0;
+    return memmap_win32_on_views(m, addr, len, protect_view, &protection);
 }
 
 int memmap_os_advise(memmap_t *m, void *addr, size_t len, int advice)
@@ -80,10 +92,10 @@ static int grow_working_set(size_t len)
     return ok;
 }
 
-int memmap_os_lock(memmap_t *m, void *addr, size_t len)
+static int lock_view(unsigned char *addr, size_t len, void *arg)
 {
     DWORD error;
-    (void)m;
+    (void)arg;
     if (VirtualLock(addr, len))
         return 0;
     error = GetLastError();
@@ -97,11 +109,21 @@ int memmap_os_lock(memmap_t *m, void *addr, size_t len)
     return memmap_os_error((int)error);
 }
 
-int memmap_os_unlock(memmap_t *m, void *addr, size_t len)
+int memmap_os_lock(memmap_t *m, void *addr, size_t len)
 {
-    (void)m;
+    return memmap_win32_on_views(m, addr, len, lock_view, NULL);
+}
+
+static int unlock_view(unsigned char *addr, size_t len, void *arg)
+{
+    (void)arg;
     /* Unlocking pages that are not locked succeeds on POSIX. */
     if (VirtualUnlock(addr, len) || GetLastError() == ERROR_NOT_LOCKED)
         return 0;
     return memmap_win32_last_error();
+}
+
+int memmap_os_unlock(memmap_t *m, void *addr, size_t len)
+{
+    return memmap_win32_on_views(m, addr, len, unlock_view, NULL);
 }

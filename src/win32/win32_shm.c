@@ -235,9 +235,8 @@ static int set_shm_size(memmap_t *m, uint64_t old_size, uint64_t new_size, int a
  * back is all a sync can do. */
 static int sync_shm(memmap_t *m, void *addr, size_t len, int durable)
 {
-    (void)m;
     (void)durable;
-    return memmap_win32_flush_view(addr, len);
+    return memmap_win32_flush(m, addr, len);
 }
 
 static int release_shm(memmap_t *m)
