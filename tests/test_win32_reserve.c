@@ -312,3 +312,65 @@ TEST(shm_reserve_shrinks_and_regrows_inside_the_object)
     CHECK_OK(memmap_close(m));
     memmap_shm_unlink(name);
 }
+
+/* A COPY map's private bytes in pages a shrink cut are gone when the map grows
+ * back, as if those pages had been unmapped: they show the file again. */
+TEST(copy_map_regrowth_shows_the_file_again)
+{
+    memmap_options opt = {0, 5 * PAGE, 0};
+    memmap_t *m;
+    unsigned char *data;
+
+    require_placeholders();
+    REQUIRE_OK(memmap_open(&m, test_pattern_file("f", 20 * PAGE + 100), MEMMAP_COPY, &opt));
+    REQUIRE_OK(memmap_reserve(m, 64 * PAGE, 0));
+    data = memmap_data(m);
+    REQUIRE_OK(memmap_resize(m, 20 * PAGE + 100, MEMMAP_NOMOVE));
+    memset(data, 0xEE, 20 * PAGE + 100);
+    /* Inside the second view, then inside the first. */
+    REQUIRE_OK(memmap_resize(m, 8 * PAGE, MEMMAP_NOMOVE));
+    REQUIRE_OK(memmap_resize(m, 20 * PAGE + 100, MEMMAP_NOMOVE));
+    CHECK(memmap_data(m) == data);
+    CHECK_EQ_U(data[8 * PAGE - 1], 0xEE);
+    CHECK_EQ_U(test_pattern_mismatch(data + 8 * PAGE, 8 * PAGE, 12 * PAGE + 100), (size_t)-1);
+    REQUIRE_OK(memmap_resize(m, 3 * PAGE, MEMMAP_NOMOVE));
+    REQUIRE_OK(memmap_resize(m, 20 * PAGE + 100, MEMMAP_NOMOVE));
+    CHECK_EQ_U(data[3 * PAGE - 1], 0xEE);
+    CHECK_EQ_U(test_pattern_mismatch(data + 3 * PAGE, 3 * PAGE, 17 * PAGE + 100), (size_t)-1);
+    CHECK(all_zero(data + 20 * PAGE + 100, PAGE - 100));
+    CHECK_OK(memmap_close(m));
+    CHECK_EQ(test_file_size(test_path("f")), 20 * PAGE + 100);
+}
+
+/* A second, larger reservation moves the data once more and keeps it; so
+ * does a resize past the capacity. */
+static void check_second_reservation(memmap_t *m)
+{
+    size_t size = memmap_size(m);
+    REQUIRE_OK(memmap_reserve(m, 16 * PAGE, 0));
+    REQUIRE_OK(memmap_resize(m, 16 * PAGE, MEMMAP_NOMOVE));
+    test_pattern((unsigned char *)memmap_data(m) + size, size, 16 * PAGE - size);
+    REQUIRE_OK(memmap_reserve(m, 64 * PAGE, 0));
+    CHECK_EQ_U(memmap_capacity(m), 64 * PAGE);
+    CHECK_EQ_U(test_pattern_mismatch(memmap_data(m), 0, 16 * PAGE), (size_t)-1);
+    REQUIRE_OK(memmap_resize(m, 100 * PAGE, 0));
+    CHECK(memmap_capacity(m) >= 100 * PAGE);
+    CHECK_EQ_U(test_pattern_mismatch(memmap_data(m), 0, 16 * PAGE), (size_t)-1);
+    REQUIRE_OK(memmap_resize(m, 50 * PAGE, MEMMAP_NOMOVE));
+    CHECK_EQ_U(test_pattern_mismatch(memmap_data(m), 0, 16 * PAGE), (size_t)-1);
+    CHECK_OK(memmap_close(m));
+}
+
+TEST(anonymous_second_reservation_keeps_the_data)
+{
+    memmap_t *m;
+    REQUIRE_OK(memmap_anon(&m, 3 * PAGE + 5, 0));
+    test_pattern(memmap_data(m), 0, 3 * PAGE + 5);
+    check_second_reservation(m);
+}
+
+TEST(file_second_reservation_keeps_the_data)
+{
+    require_placeholders();
+    check_second_reservation(pattern_file_map(MEMMAP_WRITE));
+}

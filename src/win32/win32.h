@@ -48,6 +48,10 @@ int memmap_win32_placeholder_release(memmap_t *m);
 typedef int (*memmap_win32_view_fn)(unsigned char *addr, size_t len, void *arg);
 int memmap_win32_on_views(memmap_t *m, unsigned char *addr, size_t len, memmap_win32_view_fn fn, void *arg);
 
+/* Makes the private (copy-on-write) pages [addr, addr+len) show the file's
+ * bytes from offset again, zeros past its end (win32_file.c). */
+int memmap_win32_reread_file(memmap_t *m, unsigned char *addr, uint64_t offset, size_t len);
+
 /* Converts a UTF-8 string to a newly allocated UTF-16 one (free() it).
  * MEMMAP_EINVAL for invalid UTF-8, MEMMAP_ENOMEM when out of memory. */
 int memmap_win32_widen(const char *utf8, const wchar_t *prefix, wchar_t **wide);

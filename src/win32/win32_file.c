@@ -362,6 +362,39 @@ static int create_file_section(memmap_t *m, uint64_t size, HANDLE *section)
     return *section ? 0 : memmap_win32_last_error();
 }
 
+int memmap_win32_reread_file(memmap_t *m, unsigned char *addr, uint64_t offset, size_t len)
+{
+    uint64_t size, start = offset - offset % memmap_os_granularity();
+    enum memmap_file_type type;
+    size_t from_file = 0;
+    unsigned char *window = NULL;
+    HANDLE section;
+    int rc;
+
+    if ((rc = describe_file(m, &type, &size)) != 0)
+        return rc;
+    if (size > offset)
+        from_file = size - offset < len ? (size_t)(size - offset) : len;
+    if (from_file) {
+        /* A read-only section of the whole file is never larger than the file. */
+        section = CreateFileMappingW(m->os.file, NULL, PAGE_READONLY, 0, 0, NULL);
+        if (!section)
+            return memmap_win32_last_error();
+        window = MapViewOfFile(section, FILE_MAP_READ, (DWORD)(start >> 32), (DWORD)start,
+                               (SIZE_T)(offset - start) + from_file);
+        CloseHandle(section);
+        if (!window)
+            return memmap_win32_last_error();
+        rc = memmap_os_guarded_copy(addr, window + (offset - start), from_file, window + (offset - start), from_file);
+        UnmapViewOfFile(window);
+        if (rc != 0)
+            return rc;
+    }
+    /* Past the end of the file a page reads as zero. */
+    memset(addr + from_file, 0, len - from_file);
+    return 0;
+}
+
 const struct memmap_kind memmap_os_file_kind = {
     "file", describe_file, set_file_size, sync_file, release_file,
 };

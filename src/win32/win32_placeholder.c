@@ -12,7 +12,10 @@
  * MEM_PRESERVE_PLACEHOLDER) and merges them with the one after
  * (MEM_COALESCE_PLACEHOLDERS).  Windows cannot unmap part of a view: where a
  * cut falls inside one, its pages past the cut stay mapped but PAGE_NOACCESS,
- * and a later growth gives them back their access before it maps new views.
+ * and a later growth gives them back their access before it maps new views
+ * (copy-on-write pages are read from the file again, as a new view's would
+ * be).  Every other call leaves the pages outside its range alone, so other
+ * threads can keep using the rest of the map.
  *
  * The calls are looked up at run time (mingw-w64 10 declares none of them).
  * Where they are missing or refuse placeholders (Wine 8 says "invalid
@@ -199,6 +202,13 @@ static int map_pages(memmap_t *m, const struct placeholder_calls *calls, struct 
         revived = (size_t)(mapped_end - addr) < len ? (size_t)(mapped_end - addr) : len;
         if (!VirtualProtect(addr, revived, view_protection(m), &old))
             return memmap_win32_last_error();
+        /* A cut must drop what private pages held, as unmapping would have:
+         * they show the file again. */
+        if (memmap_is_private(m) && (rc = memmap_win32_reread_file(m, addr, offset, revived)) != 0) {
+            int os_code = memmap_last_os_error();
+            VirtualProtect(addr, revived, PAGE_NOACCESS, &old);
+            return memmap_fail_os(rc, os_code);
+        }
     }
     if (revived == len)
         return 0;
