@@ -374,3 +374,27 @@ TEST(file_second_reservation_keeps_the_data)
     require_placeholders();
     check_second_reservation(pattern_file_map(MEMMAP_WRITE));
 }
+
+/* Private bytes move by copy, also from pages the caller closed. */
+TEST(reserve_copies_private_pages_the_caller_protected)
+{
+    int placeholders = system_has_placeholders();
+    memmap_t *m;
+
+    REQUIRE_OK(memmap_anon(&m, 4 * PAGE, 0));
+    test_pattern(memmap_data(m), 0, 4 * PAGE);
+    REQUIRE_OK(memmap_protect(m, PAGE, PAGE, MEMMAP_NONE));
+    REQUIRE_OK(memmap_reserve(m, 64 * PAGE, 0));
+    CHECK_EQ_U(test_pattern_mismatch(memmap_data(m), 0, 4 * PAGE), (size_t)-1);
+    CHECK_OK(memmap_close(m));
+
+    if (!placeholders)
+        return;
+    m = pattern_file_map(MEMMAP_COPY);
+    memset(memmap_data(m), 0x5A, 5 * PAGE);
+    REQUIRE_OK(memmap_protect(m, 2 * PAGE, PAGE, MEMMAP_NONE));
+    REQUIRE_OK(memmap_reserve(m, 64 * PAGE, 0));
+    CHECK_EQ_U(((unsigned char *)memmap_data(m))[2 * PAGE + 7], 0x5A);
+    CHECK_EQ_U(((unsigned char *)memmap_data(m))[5 * PAGE - 1], 0x5A);
+    CHECK_OK(memmap_close(m));
+}

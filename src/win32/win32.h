@@ -74,6 +74,9 @@ int memmap_win32_map_large_pages(memmap_t *m, size_t size);
  * len 0 does nothing. */
 int memmap_win32_flush(memmap_t *m, void *addr, size_t len);
 
+/* Copies the bytes of m's view to dst, where they move (win32_map.c). */
+int memmap_win32_copy_view(memmap_t *m, unsigned char *dst);
+
 /* Unmaps an unreserved view and closes the section the map made for it (win32_map.c). */
 int memmap_win32_unmap_view(memmap_t *m);
 

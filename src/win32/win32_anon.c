@@ -13,8 +13,6 @@
  */
 #include "win32.h"
 
-#include <string.h>
-
 static size_t round_to_pages(size_t n)
 {
     size_t page = memmap_os_page_size();
@@ -53,21 +51,6 @@ static int commit_pages(memmap_t *m, unsigned char *addr, size_t len)
     return 0;
 }
 
-/* Copies the view's bytes to dst.  Pages the caller protected cannot be
- * read: they are made readable first (the old view is going anyway). */
-static int copy_contents(memmap_t *m, unsigned char *dst)
-{
-    unsigned char *src = m->view.base;
-    size_t len = m->view.length;
-    DWORD old;
-
-    if (memmap_os_guarded_copy(dst, src, len, src, len) == 0)
-        return 0;
-    if (!VirtualProtect(src, round_to_pages(len), PAGE_READONLY, &old))
-        return memmap_win32_last_error();
-    return memmap_os_guarded_copy(dst, src, len, src, len);
-}
-
 static int reserve_committed(memmap_t *m, size_t span, int may_move)
 {
     size_t view_length = m->view.length, view_span = round_to_pages(view_length);
@@ -80,7 +63,7 @@ static int reserve_committed(memmap_t *m, size_t span, int may_move)
     if (!space)
         return memmap_fail_os(MEMMAP_ENOMEM, (int)GetLastError());
     if ((rc = commit_pages(m, space, view_span)) != 0 ||
-        (m->view.base && (rc = copy_contents(m, space)) != 0)) {
+        (m->view.base && (rc = memmap_win32_copy_view(m, space)) != 0)) {
         int os_code = memmap_last_os_error();
         VirtualFree(space, 0, MEM_RELEASE);
         return memmap_fail_os(rc, os_code);

@@ -115,6 +115,20 @@ int memmap_os_map(memmap_t *m, uint64_t map_offset, size_t view_size, int popula
     return rc;
 }
 
+int memmap_win32_copy_view(memmap_t *m, unsigned char *dst)
+{
+    unsigned char *src = m->view.base;
+    size_t len = m->view.length, page = memmap_os_page_size();
+    int rc;
+
+    if (memmap_os_guarded_copy(dst, src, len, src, len) == 0)
+        return 0;
+    /* The caller protected some of the pages, which are going anyway: open them for the copy. */
+    if ((rc = memmap_os_protect(m, src, (len + page - 1) / page * page, MEMMAP_READ)) != 0)
+        return rc;
+    return memmap_os_guarded_copy(dst, src, len, src, len);
+}
+
 int memmap_win32_unmap_view(memmap_t *m)
 {
     int rc = 0;

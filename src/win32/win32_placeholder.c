@@ -254,21 +254,6 @@ static void store(memmap_t *m, const struct placeholders *p)
     m->os.view_capacity = p->capacity;
 }
 
-/* A private (COPY) view holds bytes the file does not: they move by copy. */
-static int copy_private(memmap_t *m, unsigned char *dst)
-{
-    unsigned char *src = m->view.base;
-    size_t len = m->view.length;
-    DWORD old;
-
-    if (!memmap_is_private(m) || memmap_os_guarded_copy(dst, src, len, src, len) == 0)
-        return 0;
-    /* The old view is going: make it readable for the copy. */
-    if (!VirtualProtect(src, round_to_pages(len), PAGE_READONLY, &old))
-        return memmap_win32_last_error();
-    return memmap_os_guarded_copy(dst, src, len, src, len);
-}
-
 int memmap_win32_placeholder_reserve(memmap_t *m, size_t span, int may_move)
 {
     struct placeholder_calls calls;
@@ -296,7 +281,8 @@ int memmap_win32_placeholder_reserve(memmap_t *m, size_t span, int may_move)
         return memmap_fail(MEMMAP_EBUSY);
     }
     if ((view_span && (rc = map_pages(m, &calls, &fresh, fresh.base, offset, view_span)) != 0) ||
-        (m->view.base && (rc = copy_private(m, fresh.base)) != 0)) {
+        /* A private (COPY) view holds bytes the file does not: they move by copy. */
+        (m->view.base && memmap_is_private(m) && (rc = memmap_win32_copy_view(m, fresh.base)) != 0)) {
         int os_code = memmap_last_os_error();
         release_all(&fresh);
         return memmap_fail_os(rc, os_code);
