@@ -127,6 +127,10 @@ void bench_free_resident(void *p, size_t size);
 void bench_make_data_file(const char *path, uint64_t size);
 /* path = dir + "/" + name, dying when it does not fit. */
 void bench_path(char *path, size_t cap, const char *dir, const char *name);
+/* The sum of the words of a file that must be expect_size bytes long (else dies). */
+uint64_t bench_checksum_file(const char *path, uint64_t expect_size);
+/* Removes path and waits (syncfs of dir) until the file system is done with it. */
+void bench_remove_and_settle(const char *path, const char *dir);
 
 /* --- The cases (one file each) ---------------------------------------------- */
 
@@ -144,5 +148,8 @@ void bench_case_sync(const struct bench_config *cfg);
 void bench_case_cold_scan(const struct bench_config *cfg);
 void bench_case_cold_random(const struct bench_config *cfg);
 void bench_case_tlb(const struct bench_config *cfg);
+/* bench_grow.c: growing a file in place (issue 11). */
+void bench_case_append_read(const struct bench_config *cfg);
+void bench_case_record_resize(const struct bench_config *cfg);
 
 #endif

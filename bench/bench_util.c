@@ -224,6 +224,39 @@ void bench_make_data_file(const char *path, uint64_t size)
     free(got);
 }
 
+/* Reads a produced file back, so a contender that wrote too little or the
+ * wrong bytes fails instead of winning. */
+uint64_t bench_checksum_file(const char *path, uint64_t expect_size)
+{
+    static uint64_t buf[(1 << 20) / sizeof(uint64_t)];
+    struct stat st;
+    uint64_t sum = 0;
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0)
+        bench_die("cannot check %s: %s", path, strerror(errno));
+    if ((uint64_t)st.st_size != expect_size)
+        bench_die("%s has %lld bytes, not %llu", path, (long long)st.st_size, (unsigned long long)expect_size);
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        sum += bench_sum_words(buf, (size_t)n);
+    close(fd);
+    return sum;
+}
+
+/* The file system finishes with a removed file later (journal commit, and
+ * discards on a disk mounted with -o discard): syncfs waits for that here,
+ * so that no run pays for its predecessor's cleanup. */
+void bench_remove_and_settle(const char *path, const char *dir)
+{
+    int fd;
+    unlink(path);
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        syncfs(fd);
+        close(fd);
+    }
+}
+
 /* --- Groups ------------------------------------------------------------------ */
 
 int bench_reps(const struct bench_config *cfg, int default_reps)

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "memmap.h"
@@ -129,44 +128,11 @@ static void append_with_raw_mmap(struct append_ctx *a, double *produced_at)
     close(fd);
 }
 
-/* Reads the produced file back, so a contender that wrote too little or the
- * wrong bytes fails instead of winning. */
-static uint64_t checksum_file(const char *path, uint64_t expect_size)
-{
-    static uint64_t buf[(1 << 20) / sizeof(uint64_t)];
-    struct stat st;
-    uint64_t sum = 0;
-    ssize_t n;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &st) != 0)
-        bench_die("cannot check %s: %s", path, strerror(errno));
-    if ((uint64_t)st.st_size != expect_size)
-        bench_die("%s has %lld bytes, not %llu", path, (long long)st.st_size, (unsigned long long)expect_size);
-    while ((n = read(fd, buf, sizeof buf)) > 0)
-        sum += bench_sum_words(buf, (size_t)n);
-    close(fd);
-    return sum;
-}
-
-/* Removes the last run's file and waits until the file system has finished
- * with it (journal commit, and discards on a disk mounted with -o discard),
- * so that no run pays for its predecessor's cleanup. */
-static void remove_and_settle(const char *path, const char *dir)
-{
-    int fd;
-    unlink(path);
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        syncfs(fd);
-        close(fd);
-    }
-}
-
 static double run_append(void *arg, uint64_t *sum)
 {
     struct append_ctx *a = arg;
     double t0, produced_at, t1;
-    remove_and_settle(a->path, a->dir); /* every run produces a new file */
+    bench_remove_and_settle(a->path, a->dir); /* every run produces a new file */
     t0 = bench_now();
     if (a->way == APPEND_WRITE)
         append_with_write(a, &produced_at);
@@ -178,7 +144,7 @@ static double run_append(void *arg, uint64_t *sum)
     if (a->calls <= BENCH_MAX_REPS)
         a->produce[a->calls] = produced_at - t0;
     a->calls++;
-    *sum = checksum_file(a->path, a->size);
+    *sum = bench_checksum_file(a->path, a->size);
     return t1 - t0;
 }
 

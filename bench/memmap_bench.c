@@ -6,7 +6,8 @@
  *                [--open-iterations 100000] [--reps N] [--dir DIR]
  *                [--cold-reads 5000] [--anon-size 4G] [--tlb-reads 5000000]
  *                [--tsv FILE] [--cases bandwidth,scan,random,open,append,sync,
- *                                     cold_scan,cold_random,tlb]
+ *                                     cold_scan,cold_random,tlb,append_read,
+ *                                     record_resize]
  *                [--samples 1] [--wall-clock 1]
  *   memmap_bench --open-loop memmap|raw|raw_handle --iterations N [--dir DIR]
  *
@@ -59,7 +60,8 @@ static void usage(void)
           "                    [--cold-reads N] [--anon-size 4G] [--tlb-reads N]\n"
           "                    [--samples 1] [--wall-clock 1]\n"
           "       memmap_bench --open-loop memmap|raw|raw_handle --iterations N [--dir DIR]\n"
-          "cases: bandwidth scan random guard open append sync cold_scan cold_random tlb\n",
+          "cases: bandwidth scan random guard open append sync cold_scan cold_random tlb\n"
+          "       append_read record_resize\n",
           stderr);
     exit(2);
 }
@@ -149,6 +151,10 @@ int main(int argc, char **argv)
         bench_case_cold_random(&cfg);
     if (case_selected(cases, "tlb"))
         bench_case_tlb(&cfg);
+    if (case_selected(cases, "append_read"))
+        bench_case_append_read(&cfg);
+    if (case_selected(cases, "record_resize"))
+        bench_case_record_resize(&cfg);
 
     if (cfg.tsv)
         fclose(cfg.tsv);

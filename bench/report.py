@@ -175,7 +175,8 @@ class Check:
     """One target of issue 5: a ratio, the bound it must meet, the noise of the
     two figures it came from, and a note."""
 
-    def __init__(self, label, value, bound, higher_is_better, note="", noise=0.0):
+    def __init__(self, label, value, bound, higher_is_better, note="", noise=0.0, unit="×"):
+        self.unit = unit
         self.label = label
         self.value = value
         self.bound = bound
@@ -194,9 +195,13 @@ class Check:
         return "**missed**"
 
     def measured(self):
-        return "n/a" if self.value is None else "%.3f×" % self.value
+        if self.value is None:
+            return "n/a"
+        return "%.3f×" % self.value if self.unit == "×" else "%.1f %s" % (self.value, self.unit)
 
     def wanted(self):
+        if self.unit != "×":
+            return ("≥ %g %s" if self.higher_is_better else "< %g %s") % (self.bound, self.unit)
         return ("≥ %.2f×" if self.higher_is_better else "≤ %.2f×") % self.bound
 
 
@@ -307,6 +312,50 @@ def cache_checks(groups, values):
     ]
 
 
+GROW_RESERVED = "memmap with a capacity (reserve)"
+GROW_RWLOCK = "rwlock around each resize (no capacity)"
+RECORD_RESERVED = "memmap, resize per record inside a capacity"
+RECORD_RAW = "raw fallocate + mmap MAP_FIXED per record"
+
+
+def writer_note(values):
+    """How often each writer had to give up its core: the rwlock's cost on a busy machine."""
+    locked = value_of(values, "append_read_gaps", GROW_RWLOCK + ": writer context switches per record")
+    free = value_of(values, "append_read_gaps", GROW_RESERVED + ": writer context switches per record")
+    if locked is None or free is None:
+        return ""
+    return ("the writer lost its core %.2f times per record with the rwlock and %.2f times with a capacity "
+            "(2 cores, 3 busy threads)" % (locked, free))
+
+
+def record_note(before):
+    """Why a resize per record is slower than write(): the per-record costs, from the fastest rounds
+    (the least disturbed) before the final sync."""
+    write, reserved, raw = before.find("write() per record"), before.find(RECORD_RESERVED), before.find(RECORD_RAW)
+    if write is None or reserved is None or raw is None:
+        return ""
+    per_record = lambda row: row.min / (row.work / 4096) * 1e6
+    return ("before the final sync, in the fastest rounds: write() %.1f µs per record, a resize inside the "
+            "capacity plus the copy %.1f µs, and the same two system calls by hand (fallocate + mmap MAP_FIXED, "
+            "no library) %.1f µs, %.2f× write(): the floor of any design that allocates and maps per record"
+            % (per_record(write), per_record(reserved), per_record(raw), write.min / raw.min))
+
+
+def grow_checks(groups, values):
+    """The targets of issue 11: appending while others read, and one resize per record."""
+    g = lambda key: groups.get(key, Group(key, key))
+    p999 = value_of(values, "append_read_gaps", GROW_RESERVED + ": p99.9 gap")
+    return [
+        timed_check("append while reading: writer, memmap with a capacity vs rwlock (speed)", g("append_read"),
+                    GROW_RESERVED, GROW_RWLOCK, 2.0, True, writer_note(values)),
+        Check("append while reading: readers' p99.9 gap, memmap with a capacity", p999, 100, False,
+              "the time from the end of one 64 KiB chunk read to the end of the next, over every chunk both "
+              "readers read", unit="µs"),
+        timed_check("one resize per 4 KiB record inside a capacity vs write() per record (speed)",
+                    g("record_resize"), RECORD_RESERVED, None, 0.8, True, record_note(g("record_resize_nosync"))),
+    ]
+
+
 # --- Markdown -------------------------------------------------------------------
 
 def markdown(groups, values, args):
@@ -329,6 +378,8 @@ def markdown(groups, values, args):
     out += targets_table("## Targets (issue 5)", checks(groups, values))
     if "cold_scan" in groups or "tlb" in groups:
         out += targets_table("## Targets (issue 13)", cache_checks(groups, values))
+    if "append_read" in groups or "record_resize" in groups:
+        out += targets_table("## Targets (issue 11)", grow_checks(groups, values))
     if args.note:
         out.append(args.note)
         out.append("")
@@ -371,22 +422,44 @@ def targets_table(heading, found):
     return out
 
 
-def section_markdown(groups, values, args):
-    """The page-cache groups as one section of results.md."""
-    out = ["## " + args.section, ""]
-    out.append("Produced by `%s` on %s UTC." % (args.command or "bench/run.sh --cache",
-                                                datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")))
-    out.append("")
-    out += machine_lines(args)
-    out.append("")
-    out.append("Every cold round first evicts the data file (fdatasync, posix_fadvise DONTNEED) and checks with "
+CACHE_INTRO = ("Every cold round first evicts the data file (fdatasync, posix_fadvise DONTNEED) and checks with "
                "memmap_residency that none of it is left, untimed; then it opens, maps, reads and closes. "
                "Contenders are interleaved, order rotated every round, after one warm-up round; IQR is the "
                "interquartile range / median, range is (max − min) / median. The cold groups use the wall "
                "clock (the disk is the cost), the TLB group the thread's CPU clock.")
+
+GROW_INTRO = ("Every round starts from a new file (the last one removed, then syncfs), untimed. "
+              "*append while reading*: the writer appends 4 KiB records (memmap_resize by one record, the record "
+              "written in place, then the record count published with a release store) while two reader "
+              "threads, started before the timing, read the published records in chunks of up to 64 KiB (new "
+              "records first, else the published part again), checking every record; the timing is the "
+              "writer's. With a capacity (memmap_reserve of the whole size first) the readers take no lock; "
+              "without one, a writer-preferring pthread rwlock is held for writing around every resize and for "
+              "reading around every chunk, and memmap_data() is fetched again under it. A reader's gap is the "
+              "time from the end of one chunk read to the end of the next (lock wait, read, and time off its "
+              "core), over every chunk of both readers in the timed rounds. No contender syncs: durability is "
+              "not what this group measures. *one resize per record*: the file is produced by one "
+              "memmap_resize per record and a memcpy, against write() per record, durable at the end (as the "
+              "append group), and also timed before the final sync. Contenders are interleaved, order rotated "
+              "every round, after one warm-up round; wall clock.")
+
+
+def section_markdown(groups, values, args):
+    """Groups run on their own (page cache, growing in place) as one section of results.md."""
+    growing = "append_read" in groups or "record_resize" in groups
+    out = ["## " + args.section, ""]
+    out.append("Produced by `%s` on %s UTC." % (args.command or "bench/run.sh",
+                                                datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")))
+    out.append("")
+    out += machine_lines(args)
+    out.append("")
+    out.append(GROW_INTRO if growing else CACHE_INTRO)
     out.append("")
     out += group_tables(groups, values)
-    out += targets_table("### Targets (issue 13)", cache_checks(groups, values))
+    if growing:
+        out += targets_table("### Targets (issue 11)", grow_checks(groups, values))
+    else:
+        out += targets_table("### Targets (issue 13)", cache_checks(groups, values))
     if args.note:
         out.append(args.note)
         out.append("")
@@ -414,7 +487,8 @@ def replace_section(path, title, section):
 def chart_rows(groups):
     """(label, speed vs reference, is memmap) for every contender that is not a reference."""
     short = {"scan": "scan", "random": "random", "open": "open/close", "append": "append",
-             "sync": "sync", "py_scan": "py scan", "py_open": "py open"}
+             "sync": "sync", "py_scan": "py scan", "py_open": "py open",
+             "append_read": "append+read", "record_resize": "record resize"}
     rows = []
     for group in groups.values():
         if group.id not in short:
@@ -440,7 +514,7 @@ def draw_chart(groups, out_dir):
     script = """
 set terminal pngcairo size 1400,800 font "sans,10" noenhanced
 set output "{png}"
-set title "Speed relative to each group's reference, above 1 is faster. Blue: memmap; grey: other ways and ceilings.\\nReferences: raw mmap (scan, random), the raw calls (open/close), write() (append), msync (sync), mmap.mmap (Python)."
+set title "Speed relative to each group's reference, above 1 is faster. Blue: memmap; grey: other ways and ceilings.\\nReferences: raw mmap (scan, random), the raw calls (open/close), write() (append, record resize), msync (sync), the rwlock (append+read), mmap.mmap (Python)."
 set style fill solid 0.8 border -1
 set boxwidth 0.7
 set logscale y 2

@@ -10,6 +10,10 @@
 #                           the page-cache groups only (cold scan and random
 #                           reads of an evicted file, huge pages), written as
 #                           their own section of bench/results/results.md
+#   bench/run.sh --grow [memmap_bench options]
+#                           the growing-in-place groups only (append while
+#                           reading, one resize per record), written as their
+#                           own section of bench/results/results.md
 #
 # Everything it builds and every data file lives in build-bench/ (override the
 # data directory with MEMMAP_BENCH_DIR).  It needs cmake and a C compiler;
@@ -25,18 +29,25 @@ python="${MEMMAP_BENCH_PYTHON:-/usr/bin/python3}"
 started=$(date +%s)
 
 quick=0
-cache=0
+section=""
 if [ "${1:-}" = "--quick" ]; then
     quick=1
     shift
-elif [ "${1:-}" = "--cache" ]; then
-    # Only the page-cache groups (cold scan, cold random reads, huge pages);
-    # the arguments after --cache go to memmap_bench (--reps, --size, ...).
-    cache=1
+elif [ "${1:-}" = "--cache" ] || [ "${1:-}" = "--grow" ]; then
+    # Only some groups, written as one section of results.md; the arguments
+    # after the option go to memmap_bench (--reps, --size, ...).
+    section_option=$1
     shift
+    if [ "$section_option" = --cache ]; then
+        section="Page cache: cold loads and huge pages"
+        section_cases=cold_scan,cold_random,tlb
+    else
+        section="Growing in place: append while reading (issue 11)"
+        section_cases=append_read,record_resize
+    fi
 fi
-if [ "$cache" = 1 ]; then
-    bench_args="--cases cold_scan,cold_random,tlb $*"
+if [ -n "$section" ]; then
+    bench_args="--cases $section_cases $*"
     results="$root/bench/results"
 elif [ "$quick" = 1 ]; then
     bench_args="--size 64M --reads 100000 --open-iterations 20000 --reps 3 --cold-reads 500 --anon-size 256M --tlb-reads 500000"
@@ -149,20 +160,20 @@ run_python() {
 
 load_average() { cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?"; }
 
-if [ "$cache" = 1 ]; then
+if [ -n "$section" ]; then
     build_suite
     load_before=$(load_average)
-    say "page-cache benchmarks (memmap_bench $bench_args)"
+    say "$section (memmap_bench $bench_args)"
     # shellcheck disable=SC2086 # bench_args is a list of words
-    "$build/bench/memmap_bench" --dir "$data" --tsv "$raw/cache.tsv" $bench_args
+    "$build/bench/memmap_bench" --dir "$data" --tsv "$raw/section.tsv" $bench_args
     load_after=$(load_average)
     compiler=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt")
     compiler="$compiler $("$compiler" -dumpfullversion 2>/dev/null || true)"
     revision=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-    "$python" "$root/bench/report.py" --out "$results" --section "Page cache: cold loads and huge pages" \
-        --command "bench/run.sh --cache $*" --data-dir "$data" --compiler "$compiler" --revision "$revision" \
-        --load "$load_before / $load_after" "$raw/cache.tsv" >/dev/null
-    echo "written: the page-cache section of $results/results.md"
+    "$python" "$root/bench/report.py" --out "$results" --section "$section" \
+        --command "bench/run.sh $section_option $*" --data-dir "$data" --compiler "$compiler" \
+        --revision "$revision" --load "$load_before / $load_after" "$raw/section.tsv" >/dev/null
+    echo "written: the section \"$section\" of $results/results.md"
     echo "the run took $(($(date +%s) - started)) s"
     exit 0
 fi

@@ -90,9 +90,14 @@ static struct slot slots[SLOTS];
 static int tracing;
 #define TRACE(...) do { if (tracing) fprintf(stderr, __VA_ARGS__); } while (0)
 
+/* How many error codes there are: they run from -1 down to -ERROR_CODES. */
+#define COUNT_ONE(name, message) +1
+enum { ERROR_CODES = 0 MEMMAP_ERRNO_MAP(COUNT_ONE) };
+#undef COUNT_ONE
+
 static void check_code(int rc)
 {
-    CHECK(rc <= 0 && rc >= MEMMAP_EMFILE);
+    CHECK(rc <= 0 && rc >= -ERROR_CODES);
     CHECK(strncmp(memmap_errname(rc), "MEMMAP_", 7) == 0 && strcmp(memmap_errname(rc), "MEMMAP_UNKNOWN") != 0);
     CHECK(memmap_strerror(rc)[0] != '\0');
 }

@@ -142,6 +142,33 @@ typedef struct memmap_options {
 #define MEMMAP_ENODEV  (-14) /* the file cannot be mapped: pipe, socket, terminal, device without mmap */
 #define MEMMAP_EMFILE  (-15) /* too many open files (process or system limit) */
 
+/*
+ * MEMMAP_ERRNO_MAP(X) calls X(NAME, message) once for each error code above,
+ * from -1 down, so a table of your own (a binding's errno map) is written from
+ * it rather than copied: MEMMAP_##NAME is the code, NAME the errno of the same
+ * name, message what memmap_strerror says.  The codes have no gap, so there
+ * are as many as the map has entries.
+ *
+ * A new code gets its #define line above (value, documentation) and its entry
+ * here (message); man/generate.py fails the build if the two lists differ.
+ */
+#define MEMMAP_ERRNO_MAP(X)                                                     \
+    X(EINVAL, "invalid argument")                                               \
+    X(ENOENT, "no such file or shared memory object")                           \
+    X(EEXIST, "file or shared memory object already exists")                    \
+    X(EACCES, "permission denied")                                              \
+    X(ENOMEM, "out of memory, address space or locked-memory allowance")        \
+    X(ENOSPC, "no space left on device")                                        \
+    X(EFBIG, "file too large")                                                  \
+    X(ERANGE, "range outside the map or past the end of the file")              \
+    X(ENOTSUP, "operation not supported for this map on this platform")         \
+    X(EBUSY, "resource busy: the map cannot stay at its address")               \
+    X(EIO, "input/output error")                                                \
+    X(EBADF, "bad file descriptor or handle")                                   \
+    X(EISDIR, "is a directory")                                                 \
+    X(ENODEV, "file type cannot be mapped")                                     \
+    X(EMFILE, "too many open files")
+
 /* --- Creating and closing maps ------------------------------------------ */
 
 /*

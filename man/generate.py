@@ -112,7 +112,23 @@ def read_header(path):
     version = ".".join(
         re.search(r"#define MEMMAP_VERSION_%s +([0-9]+)" % part, text).group(1)
         for part in ("MAJOR", "MINOR", "PATCH"))
+    check_error_map(text, macros)
     return opening or [], groups, macros, version
+
+
+def check_error_map(text, macros):
+    """The error codes' #define lines (values, documentation) and the entries
+    of MEMMAP_ERRNO_MAP (messages) must name the same codes in the same order.
+    The compiler rejects an entry with no #define; only this finds a #define
+    with no entry, which memmap_strerror would call an unknown error."""
+    found = re.search(r"#define MEMMAP_ERRNO_MAP\(\w+\)((?:[^\n]*\\\n)*[^\n]*)", text)
+    if not found:
+        sys.exit("generate.py: no MEMMAP_ERRNO_MAP in the header")
+    mapped = ["MEMMAP_" + name for name in re.findall(r"\b\w+\(\s*(E\w+)\s*,", found.group(1))]
+    defined = [macro for macro, value, _ in macros if value.startswith("-")]
+    if mapped != defined:
+        sys.exit("generate.py: the error codes' #define lines and MEMMAP_ERRNO_MAP differ:\n"
+                 "  defined: %s\n  mapped:  %s" % (" ".join(defined), " ".join(mapped)))
 
 
 def read_platform_table(path):

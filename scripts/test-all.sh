@@ -8,13 +8,13 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-all_stages=(gcc clang asan valgrind tsan m32 musl python wine fuzz debian)
+all_stages=(gcc clang asan valgrind tsan m32 musl python wine wine10 fuzz debian)
 stages=("${@:-${all_stages[@]}}")
 
 # Everything the stages need, in one apt-get run.
 packages=(cmake gcc clang libclang-rt-14-dev valgrind pkgconf python3-dev python3-pytest python3-numpy
           python3-setuptools python3-wheel python3-pip python3-venv libpython3.11-testsuite make mingw-w64 wine wine64 fonts-wine
-          gcc-multilib qemu-user-static musl-tools)
+          gcc-multilib qemu-user-static musl-tools debootstrap)
 need_packages "${packages[@]}" || { echo "test-all: could not install ${packages[*]}" >&2; exit 1; }
 
 # stage NAME -> the command that runs it

@@ -3,39 +3,43 @@
 #include "internal.h"
 
 struct error_info {
-    int code;
     const char *name;
     const char *message;
 };
 
+/* Indexed by -code: MEMMAP_OK first, then MEMMAP_ERRNO_MAP in its order. */
 static const struct error_info errors[] = {
-    {MEMMAP_OK, "MEMMAP_OK", "success"},
-    {MEMMAP_EINVAL, "MEMMAP_EINVAL", "invalid argument"},
-    {MEMMAP_ENOENT, "MEMMAP_ENOENT", "no such file or shared memory object"},
-    {MEMMAP_EEXIST, "MEMMAP_EEXIST", "file or shared memory object already exists"},
-    {MEMMAP_EACCES, "MEMMAP_EACCES", "permission denied"},
-    {MEMMAP_ENOMEM, "MEMMAP_ENOMEM", "out of memory, address space or locked-memory allowance"},
-    {MEMMAP_ENOSPC, "MEMMAP_ENOSPC", "no space left on device"},
-    {MEMMAP_EFBIG, "MEMMAP_EFBIG", "file too large"},
-    {MEMMAP_ERANGE, "MEMMAP_ERANGE", "range outside the map or past the end of the file"},
-    {MEMMAP_ENOTSUP, "MEMMAP_ENOTSUP", "operation not supported for this map on this platform"},
-    {MEMMAP_EBUSY, "MEMMAP_EBUSY", "resource busy: the map cannot stay at its address"},
-    {MEMMAP_EIO, "MEMMAP_EIO", "input/output error"},
-    {MEMMAP_EBADF, "MEMMAP_EBADF", "bad file descriptor or handle"},
-    {MEMMAP_EISDIR, "MEMMAP_EISDIR", "is a directory"},
-    {MEMMAP_ENODEV, "MEMMAP_ENODEV", "file type cannot be mapped"},
-    {MEMMAP_EMFILE, "MEMMAP_EMFILE", "too many open files"},
+    {"MEMMAP_OK", "success"},
+#define ERROR_INFO(name, message) {"MEMMAP_" #name, message},
+    MEMMAP_ERRNO_MAP(ERROR_INFO)
+#undef ERROR_INFO
 };
+
+/*
+ * The index above is only right if the map lists the codes from -1 down with
+ * no gap, so the build proves it: each entry's place in the map must equal
+ * minus its value.  (C99 has no static_assert; a negative array size fails.)
+ */
+enum error_place {
+    PLACE_OF_OK,
+#define ERROR_PLACE(name, message) PLACE_OF_##name,
+    MEMMAP_ERRNO_MAP(ERROR_PLACE)
+#undef ERROR_PLACE
+    ERROR_COUNT
+};
+#define ERROR_IN_PLACE(name, message) typedef char error_in_place_##name[-MEMMAP_##name == PLACE_OF_##name ? 1 : -1];
+MEMMAP_ERRNO_MAP(ERROR_IN_PLACE)
+#undef ERROR_IN_PLACE
+typedef char error_table_complete[sizeof errors / sizeof errors[0] == ERROR_COUNT ? 1 : -1];
 
 static MEMMAP_THREAD_LOCAL int last_os_error;
 
 static const struct error_info *find_error(int code)
 {
-    size_t i;
-    for (i = 0; i < sizeof errors / sizeof errors[0]; i++)
-        if (errors[i].code == code)
-            return &errors[i];
-    return NULL;
+    /* Compared as int before negating: -INT_MIN would overflow. */
+    if (code > 0 || code <= -ERROR_COUNT)
+        return NULL;
+    return &errors[-code];
 }
 
 const char *memmap_strerror(int code)

@@ -85,17 +85,48 @@ static int map_view_pages(memmap_t *m, size_t from, size_t to)
     return memmap_os_map_reserved(m, m->view.base + from, m->view.offset + from, to - from);
 }
 
-/* Growth inside the reservation: the file first (a full disk fails before
- * anything is mapped), then the new pages past the old ones. */
+/*
+ * Growth inside the reservation: the file first, so that a full disk fails
+ * before anything is mapped, then the new pages past the old ones.  A cut
+ * cannot be undone, so when the file is cut (TRUNCATE to an end before the
+ * file's) it comes last, and a failed cut takes the new pages back.
+ */
 static int grow_in_reservation(memmap_t *m, const struct memmap_resize_plan *plan)
 {
-    int rc;
+    size_t from = round_to_pages(m->view.length), to = round_to_pages(plan->new_view_size);
+    int cuts = plan->new_file_size < plan->old_file_size, rc, os_code;
 
-    if ((rc = apply_file_size(m, plan)) != 0)
+    if (!cuts && (rc = apply_file_size(m, plan)) != 0)
         return rc;
-    if ((rc = map_view_pages(m, round_to_pages(m->view.length), round_to_pages(plan->new_view_size))) != 0) {
-        int os_code = memmap_last_os_error();
-        undo_file_size(m, plan);
+    if ((rc = map_view_pages(m, from, to)) != 0) {
+        os_code = memmap_last_os_error();
+        if (!cuts)
+            undo_file_size(m, plan);
+        return memmap_fail_os(rc, os_code);
+    }
+    if (cuts && (rc = apply_file_size(m, plan)) != 0) {
+        os_code = memmap_last_os_error();
+        if (to > from)
+            (void)memmap_os_unmap_reserved(m, m->view.base + from, to - from);
+        return memmap_fail_os(rc, os_code);
+    }
+    m->view.length = plan->new_view_size;
+    return 0;
+}
+
+/* Shrinking inside the reservation: the cut pages go back to it, then the
+ * file is cut; a cut that fails maps back what was unmapped, from the file
+ * that still has it. */
+static int shrink_in_reservation(memmap_t *m, const struct memmap_resize_plan *plan)
+{
+    size_t old_span = round_to_pages(m->view.length), new_span = round_to_pages(plan->new_view_size);
+    int rc, os_code;
+
+    if (new_span < old_span && (rc = memmap_os_unmap_reserved(m, m->view.base + new_span, old_span - new_span)) != 0)
+        return rc;
+    if ((rc = apply_file_size(m, plan)) != 0) {
+        os_code = memmap_last_os_error();
+        (void)map_view_pages(m, new_span, old_span);
         return memmap_fail_os(rc, os_code);
     }
     m->view.length = plan->new_view_size;
@@ -103,39 +134,36 @@ static int grow_in_reservation(memmap_t *m, const struct memmap_resize_plan *pla
 }
 
 /*
- * Shrinking inside the reservation: the cut pages go back to it, then the
- * file is cut.  Where the OS cannot cut a mapped file (Windows), the cut needs
- * every page unmapped, and the kept pages are mapped again at the same place:
- * that keeps the address but not the promise to concurrent readers (the
- * header says so).  A cut that fails maps back what was unmapped, from the
- * file that still has it.
+ * Where the OS cannot cut a mapped file (Windows), a cut needs every page
+ * unmapped: the kept pages are mapped again at the same place afterwards.
+ * That keeps the address but not the promise to concurrent readers (the
+ * header says so).
  */
-static int shrink_in_reservation(memmap_t *m, const struct memmap_resize_plan *plan)
+static int cut_unmapped(memmap_t *m, const struct memmap_resize_plan *plan)
 {
     size_t old_span = round_to_pages(m->view.length), new_span = round_to_pages(plan->new_view_size);
-    size_t kept = new_span;
     int rc, os_code;
 
-    if (plan->new_file_size < plan->old_file_size && !MEMMAP_OS_CUTS_MAPPED_FILES)
-        kept = 0;
-    if (kept < old_span && (rc = memmap_os_unmap_reserved(m, m->view.base + kept, old_span - kept)) != 0)
+    if (old_span && (rc = memmap_os_unmap_reserved(m, m->view.base, old_span)) != 0)
         return rc;
+    m->view.length = 0;
     if ((rc = apply_file_size(m, plan)) != 0) {
         os_code = memmap_last_os_error();
-        (void)map_view_pages(m, kept, old_span);
+        if (map_view_pages(m, 0, old_span) == 0)
+            m->view.length = old_span;
         return memmap_fail_os(rc, os_code);
     }
-    if ((rc = map_view_pages(m, kept, new_span)) != 0) {
-        /* The file is cut already and cannot be put back: the map is empty now. */
-        m->view.length = kept;
+    /* The file is cut and cannot be put back: if the map fails now it is empty. */
+    if ((rc = map_view_pages(m, 0, new_span)) != 0)
         return rc;
-    }
     m->view.length = plan->new_view_size;
     return 0;
 }
 
 static int resize_in_reservation(memmap_t *m, const struct memmap_resize_plan *plan)
 {
+    if (plan->new_file_size < plan->old_file_size && !MEMMAP_OS_CUTS_MAPPED_FILES)
+        return cut_unmapped(m, plan);
     if (plan->new_view_size >= m->view.length)
         return grow_in_reservation(m, plan);
     return shrink_in_reservation(m, plan);
@@ -218,7 +246,7 @@ int memmap_resize(memmap_t *map, size_t new_length, unsigned flags)
         if (new_length < old_size)
             memmap_store_release(&map->size, new_length);
         if ((rc = resize_in_reservation(map, &plan)) != 0) {
-            /* Unchanged -- unless a cut file could not be mapped again (see shrink_in_reservation). */
+            /* Unchanged -- unless a cut file could not be mapped again (see cut_unmapped). */
             size_t mapped = map->view.length > map->slack ? map->view.length - map->slack : 0;
             memmap_store_release(&map->size, mapped < old_size ? mapped : old_size);
             return rc;

@@ -6,6 +6,7 @@ set(MEMMAP_PYTHON_SOURCES
   src/args.c
   src/errors.c
   src/gate.c
+  src/exports.c
   src/core.c
   src/copy.c
   src/map_object.c

@@ -221,20 +221,31 @@ static int change_view(memmap_t *m, const struct memmap_resize_plan *plan)
     return 0;
 }
 
+/*
+ * Growth of the file comes first: if it fails, nothing has changed yet, and
+ * a view that then cannot change gives the growth back.  A cut cannot be
+ * given back (the bytes are gone), so it comes last, once the view has its
+ * new size; if the cut fails, the view gets its old size again.
+ */
 int memmap_os_resize(memmap_t *m, const struct memmap_resize_plan *plan)
 {
-    int file_changes = plan->new_file_size != plan->old_file_size;
+    int grows = plan->new_file_size > plan->old_file_size, cuts = plan->new_file_size < plan->old_file_size;
+    size_t old_view_size = m->view.length;
     int rc;
 
-    /*
-     * The file first: if it cannot grow, nothing has changed yet, and the view
-     * never moves on a failure.  (POSIX lets a file shrink under a mapped view;
-     * the pages past the new end are unmapped right after.)
-     */
-    if (file_changes &&
-        (rc = m->kind->set_size(m, plan->old_file_size, plan->new_file_size, plan->allocate)) != 0)
+    if (grows && (rc = m->kind->set_size(m, plan->old_file_size, plan->new_file_size, plan->allocate)) != 0)
         return rc;
-    if ((rc = change_view(m, plan)) != 0 && file_changes)
-        m->kind->set_size(m, plan->new_file_size, plan->old_file_size, 0);
-    return rc;
+    if ((rc = change_view(m, plan)) != 0) {
+        if (grows)
+            m->kind->set_size(m, plan->new_file_size, plan->old_file_size, 0);
+        return rc;
+    }
+    if (cuts && (rc = m->kind->set_size(m, plan->old_file_size, plan->new_file_size, 0)) != 0) {
+        struct memmap_resize_plan back = *plan;
+        int os_code = memmap_last_os_error();
+        back.new_view_size = old_view_size;
+        (void)change_view(m, &back);
+        return memmap_fail_os(rc, os_code);
+    }
+    return 0;
 }

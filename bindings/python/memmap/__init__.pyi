@@ -55,6 +55,9 @@ class Map:
     def copy_on_write(self) -> bool: ...
     @property
     def huge(self) -> bool: ...
+    @property
+    def capacity(self) -> int:
+        """The length the map can reach without moving: its size unless reserve() made room."""
     def __len__(self) -> int: ...
     @overload
     def __getitem__(self, key: int) -> int: ...
@@ -80,7 +83,11 @@ class Map:
     def lock(self, offset: int = 0, length: int | None = None) -> None: ...
     def unlock(self, offset: int = 0, length: int | None = None) -> None: ...
     def resize(self, new_length: int, *, truncate: bool = False, sparse: bool = False,
-               may_move: bool = True) -> None: ...
+               may_move: bool = True) -> None:
+        """Change the length; within the capacity the data stays put and exported buffers that
+        the new length still covers stay valid (else BufferError while any is alive)."""
+    def reserve(self, capacity: int, *, nomove: bool = False) -> None:
+        """Make room to grow to capacity bytes without moving (the data may move once, now)."""
     def residency(self, offset: int = 0, length: int | None = None) -> tuple[bytes, int]: ...
     def evict(self, offset: int = 0, length: int | None = None) -> None: ...
 
@@ -93,6 +100,7 @@ def open(
     populate: bool = False,
     sparse: bool = False,
     permissions: int = 0o666,
+    capacity: int | None = None,
 ) -> Map:
     """Map part of the file at path."""
 
@@ -104,14 +112,23 @@ def open_fd(
     *,
     populate: bool = False,
     sparse: bool = False,
+    capacity: int | None = None,
 ) -> Map:
     """Map part of an already open file (the map keeps its own duplicate)."""
 
-def anonymous(length: int, shared: bool = False, *, populate: bool = False, huge: bool = False) -> Map:
+def anonymous(
+    length: int, shared: bool = False, *, populate: bool = False, huge: bool = False, capacity: int | None = None
+) -> Map:
     """Zero-filled memory backed by no file; huge=True asks for huge pages (Map.huge says if granted)."""
 
 def shared_memory(
-    name: str, length: int = 0, create: bool = False, exclusive: bool = False, *, readonly: bool = False
+    name: str,
+    length: int = 0,
+    create: bool = False,
+    exclusive: bool = False,
+    *,
+    readonly: bool = False,
+    capacity: int | None = None,
 ) -> Map:
     """Named shared memory between unrelated processes."""
 

@@ -13,6 +13,7 @@
  *   args.c         argument conversion shared by the functions and both types
  *   errors.c       MEMMAP_E* codes to Python exceptions
  *   gate.c         who may use a map's memory while resize() and close() replace it
+ *   exports.c      how far the buffers a map has exported reach
  *   core.c         the object both types are: lifecycle, buffers, items and slices
  *   copy.c         guarded copies and searches, with the GIL released for big ones
  *   map_object.c   memmap.Map, the native map object
@@ -30,6 +31,7 @@
 #include "memmap.h"
 
 typedef struct pymm_kind pymm_kind;
+typedef struct pymm_extent pymm_extent;
 
 /*
  * The object both map types are (each adds its own fields after it).
@@ -37,8 +39,10 @@ typedef struct pymm_kind pymm_kind;
  * A map's memory may be in use by C code in two ways the object has to know
  * about before it unmaps anything:
  *   exports  buffers handed out through the buffer protocol and not yet
- *            released: close() and resize() refuse with BufferError meanwhile,
- *            as the standard mmap does;
+ *            released, each covering the map from its first byte to the size
+ *            it had then (its extent): close() refuses with BufferError
+ *            meanwhile, as the standard mmap does, and so does a resize
+ *            unless it leaves every extent where it is (exports.c);
  *   users    calls running with the GIL released (big copies, sync, lock):
  *            close() and resize() wait for them to finish, and calls that
  *            arrive while a close or resize waits, wait in turn (gate.c).
@@ -47,7 +51,10 @@ typedef struct {
     PyObject_HEAD
     memmap_t *map;             /* NULL once closed */
     const pymm_kind *kind;     /* what differs between Map and mmap */
-    Py_ssize_t exports;
+    Py_ssize_t exports;        /* live exports, of any extent */
+    pymm_extent *extents;      /* their distinct extents, with a count each (exports.c) */
+    Py_ssize_t extent_count;   /* entries in use in extents */
+    Py_ssize_t extent_room;    /* entries allocated */
     Py_ssize_t users;
     int exclusive;             /* a resize or close is replacing the mapping without the GIL */
     int exclusive_waiting;     /* threads waiting to resize or close */
@@ -74,6 +81,8 @@ struct pymm_kind {
     const char *slice_delete;       /* TypeError: del m[a:b] */
     const char *exported_close;     /* BufferError: close() while buffers are exported */
     const char *exported_resize;    /* BufferError: resize() while buffers are exported */
+    int resize_keeps_exports;       /* a resize that keeps every export's bytes in place is allowed (Map;
+                                       the standard mmap refuses any resize while buffers are exported) */
     int name_the_type;              /* TypeErrors end with ", not <type>" */
     int iterate_bytes;              /* iteration yields 1-byte bytes (the standard mmap), not ints */
     int (*writable)(pymm_object *self);
@@ -91,10 +100,12 @@ struct pymm_kind {
  */
 memmap_t *pymm_enter(pymm_object *self);
 /*
- * Brackets a resize or close: BufferError while buffers are exported; else
- * waits until no call uses the map without the GIL (new ones wait meanwhile),
- * then owns it until pymm_exclusive_end.  ValueError if the map was closed
- * meanwhile.
+ * Brackets a resize, reserve or close: BufferError (exported_message) while
+ * buffers are exported, unless exported_message is NULL (the caller then
+ * checks the exports itself, once it owns the map); else waits until no call
+ * uses the map without the GIL (new ones wait meanwhile), then owns it until
+ * pymm_exclusive_end.  ValueError if the map was closed meanwhile.  While it
+ * is owned no new export can start.
  */
 int pymm_exclusive_begin(pymm_object *self, const char *exported_message);
 void pymm_exclusive_end(pymm_object *self);
@@ -105,13 +116,34 @@ void pymm_users_remove(pymm_object *self);
 #define PYMM_BEGIN_BLOCKING(self) do { pymm_users_add(self); Py_BEGIN_ALLOW_THREADS
 #define PYMM_END_BLOCKING(self) Py_END_ALLOW_THREADS pymm_users_remove(self); } while (0)
 
+/* --- exports.c ----------------------------------------------------------- */
+
+/*
+ * Records a new export of extent bytes (the map's size when it was made);
+ * MemoryError and -1 when there is no memory to record it.  Called with the
+ * GIL held, as are the two below.
+ */
+int pymm_exports_add(pymm_object *self, size_t extent);
+/* Forgets one export of extent bytes. */
+void pymm_exports_remove(pymm_object *self, size_t extent);
+/* The largest extent of the live exports; 0 when there are none. */
+size_t pymm_exports_reach(const pymm_object *self);
+/* Frees the record (at dealloc, when no export can be alive). */
+void pymm_exports_free(pymm_object *self);
+
 /* --- core.c -------------------------------------------------------------- */
 
 /* A new object of type (a subtype of one of ours) with no map yet. */
 pymm_object *pymm_alloc(PyTypeObject *type, const pymm_kind *kind);
 /* TypeError (the kind's message) unless the map may be written; -1 then. */
 int pymm_require_writable(pymm_object *self);
-/* Runs memmap_resize on the open map, waiting for its users; raises and returns -1 on failure. */
+/*
+ * Runs memmap_resize on the open map, waiting for its users.  Raises and
+ * returns -1 when it cannot run (BufferError, ValueError); else returns 0
+ * with the library's result in *rc.  With buffers exported, only a kind that
+ * keeps exports resizes, and only within the capacity and not below an
+ * export's extent (then the C library keeps those bytes where they are).
+ */
 int pymm_resize(pymm_object *self, size_t new_length, unsigned flags, int *rc);
 
 /* The slots and methods both types share. */

@@ -46,18 +46,64 @@ void pymm_dealloc(PyObject *obj)
     /* No export or user can be alive here: each holds a reference to the object. */
     memmap_close(self->map);
     self->map = NULL;
+    pymm_exports_free(self);
     if (self->kind && self->kind->clear)
         self->kind->clear(self);
     ((freefunc)PyType_GetSlot(type, Py_tp_free))(obj);
     Py_DECREF(type);
 }
 
+/*
+ * Whether a resize to new_length leaves every exported byte where it is.
+ * Within the capacity memmap_resize keeps the data's address and never
+ * unmaps, remaps or reprotects the bytes both lengths share, so exports that
+ * end at or before new_length are untouched, even while other threads use
+ * them without the GIL.  Past the capacity the data may move.
+ */
+static int exports_survive(pymm_object *self, size_t new_length, unsigned flags)
+{
+    if (self->exports == 0)
+        return 1;
+    if (!self->kind->resize_keeps_exports)
+        return 0;
+#ifdef _WIN32
+    /* Windows cannot cut a mapped file: such a cut unmaps the whole view for a moment. */
+    if (flags & MEMMAP_TRUNCATE)
+        return 0;
+#else
+    (void)flags;
+#endif
+    return new_length <= memmap_capacity(self->map) && new_length >= pymm_exports_reach(self);
+}
+
+static void raise_exported_resize(pymm_object *self, size_t new_length)
+{
+    if (!self->kind->resize_keeps_exports) {
+        PyErr_SetString(PyExc_BufferError, self->kind->exported_resize);
+        return;
+    }
+    PyErr_Format(PyExc_BufferError, "%s, except to a length within the capacity (%zu bytes) and not below "
+                 "the %zu bytes they cover (asked: %zu); release the memoryview or delete the array first, "
+                 "or reserve() room before exporting", self->kind->exported_resize, memmap_capacity(self->map),
+                 pymm_exports_reach(self), new_length);
+}
+
 int pymm_resize(pymm_object *self, size_t new_length, unsigned flags, int *rc)
 {
     memmap_t *map;
-    if (pymm_exclusive_begin(self, self->kind->exported_resize) != 0)
+    /* A kind that keeps exports checks them below, once no new one can start. */
+    if (pymm_exclusive_begin(self, self->kind->resize_keeps_exports ? NULL : self->kind->exported_resize) != 0)
         return -1;
     map = self->map;
+    if (!exports_survive(self, new_length, flags)) {
+        raise_exported_resize(self, new_length);
+        pymm_exclusive_end(self);
+        return -1;
+    }
+    /* The capacity already says the data stays; should the library ever
+     * disagree, an error is better than buffers left pointing at nothing. */
+    if (self->exports > 0)
+        flags |= MEMMAP_NOMOVE;
     Py_BEGIN_ALLOW_THREADS
     *rc = memmap_resize(map, new_length, flags);
     Py_END_ALLOW_THREADS
@@ -128,21 +174,26 @@ int pymm_getbuffer(PyObject *obj, Py_buffer *view, int flags)
 {
     pymm_object *self = (pymm_object *)obj;
     memmap_t *map = pymm_enter(self);
+    size_t size;
     if (!map) {
         view->obj = NULL;
         return -1;
     }
-    if (PyBuffer_FillInfo(view, obj, memmap_data(map), (Py_ssize_t)memmap_size(map), !self->kind->writable(self),
-                          flags) != 0)
+    /* The whole map as it is now: a buffer taken after a resize sees the new size. */
+    size = memmap_size(map);
+    if (PyBuffer_FillInfo(view, obj, memmap_data(map), (Py_ssize_t)size, !self->kind->writable(self), flags) != 0)
         return -1;
-    self->exports++;
+    if (pymm_exports_add(self, size) != 0) {
+        Py_CLEAR(view->obj);
+        return -1;
+    }
     return 0;
 }
 
 void pymm_releasebuffer(PyObject *obj, Py_buffer *view)
 {
-    (void)view;
-    ((pymm_object *)obj)->exports--;
+    /* The Py_buffer comes back as it was lent: len is the extent recorded. */
+    pymm_exports_remove((pymm_object *)obj, (size_t)view->len);
 }
 
 /* --- length, items and slices ---------------------------------------------------- */

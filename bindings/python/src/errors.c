@@ -5,36 +5,27 @@
 #include <errno.h>
 #include <string.h>
 
+/* No ENOTSUP in this C library: ENOSYS is the closest errno it has. */
+#ifndef ENOTSUP
+#define ENOTSUP ENOSYS
+#endif
+
 /*
  * Every code becomes an OSError built with an errno value, so Python's own
  * errno-to-subclass table picks FileNotFoundError, PermissionError,
  * FileExistsError, IsADirectoryError and the rest, the same way os.open does.
- * The values come from the C library Python was built with, so the errno
- * attribute compares equal to the errno module's constants on every platform.
+ * Each MEMMAP_Exxx maps to the errno named Exxx, taken from the C library
+ * Python was built with, so the errno attribute compares equal to the errno
+ * module's constants on every platform.
  */
 int pymm_errno_for(int code)
 {
     switch (code) {
-    case MEMMAP_EINVAL:  return EINVAL;
-    case MEMMAP_ENOENT:  return ENOENT;
-    case MEMMAP_EEXIST:  return EEXIST;
-    case MEMMAP_EACCES:  return EACCES;
-    case MEMMAP_ENOMEM:  return ENOMEM;
-    case MEMMAP_ENOSPC:  return ENOSPC;
-    case MEMMAP_EFBIG:   return EFBIG;
-    case MEMMAP_ERANGE:  return ERANGE;
-#ifdef ENOTSUP
-    case MEMMAP_ENOTSUP: return ENOTSUP;
-#else
-    case MEMMAP_ENOTSUP: return ENOSYS;
-#endif
-    case MEMMAP_EBUSY:   return EBUSY;
-    case MEMMAP_EIO:     return EIO;
-    case MEMMAP_EBADF:   return EBADF;
-    case MEMMAP_EISDIR:  return EISDIR;
-    case MEMMAP_ENODEV:  return ENODEV;
-    case MEMMAP_EMFILE:  return EMFILE;
-    default:             return EIO;
+#define ERRNO_CASE(name, message) case MEMMAP_##name: return name;
+    MEMMAP_ERRNO_MAP(ERRNO_CASE)
+#undef ERRNO_CASE
+    default:
+        return EIO;
     }
 }
 

@@ -17,6 +17,12 @@
  * while the mapping is being replaced, wait for it to finish instead of
  * failing.
  *
+ * Exported buffers are not users: their consumers never tell when they touch
+ * the memory.  A close, and a resize of the drop-in, refuse while any is
+ * alive; Map.resize checks their extents once it owns the map (no export can
+ * start then), and proceeds only when the library will leave their bytes
+ * alone (core.c).
+ *
  * Threads wait for each other on one process-wide condition variable: resizes
  * and closes are rare, and a broadcast wakes every waiter to re-check its own
  * map.  The counters change only with both the GIL and the gate's mutex held;
@@ -79,7 +85,7 @@ memmap_t *pymm_enter(pymm_object *self)
 
 int pymm_exclusive_begin(pymm_object *self, const char *exported_message)
 {
-    if (self->exports > 0) {
+    if (exported_message && self->exports > 0) {
         PyErr_SetString(PyExc_BufferError, exported_message);
         return -1;
     }

@@ -46,7 +46,8 @@ static const pymm_kind map_kind = {
     "map items cannot be deleted",
     "map items cannot be deleted",
     "cannot close the map: exported buffers still use it (release the memoryview or delete the array first)",
-    "cannot resize the map: exported buffers still use it (release the memoryview or delete the array first)",
+    "cannot resize the map while buffers are exported",
+    1,
     1,
     0,
     map_writable,
@@ -131,12 +132,21 @@ static PyObject *Map_get_huge(PyObject *self, void *closure)
     return map ? PyBool_FromLong((memmap_flags(map) & MEMMAP_HUGE) != 0) : NULL;
 }
 
+static PyObject *Map_get_capacity(PyObject *self, void *closure)
+{
+    memmap_t *map = pymm_enter(BASE(self));
+    (void)closure;
+    return map ? PyLong_FromSize_t(memmap_capacity(map)) : NULL;
+}
+
 static PyGetSetDef Map_getset[] = {
     {"size", Map_get_size, NULL, "Mapped length in bytes (len(map)).", NULL},
     {"offset", Map_get_offset, NULL, "File offset of the first mapped byte (0 for anonymous and shared memory).", NULL},
     {"closed", pymm_get_closed, NULL, "True once close() has run.", NULL},
     {"writable", Map_get_writable, NULL, "True for 'r+', 'w+', 'x+' and 'c' maps, anonymous and writable shared memory.", NULL},
     {"copy_on_write", Map_get_copy_on_write, NULL, "True for a private copy-on-write ('c') map.", NULL},
+    {"capacity", Map_get_capacity, NULL, "The length the map can reach without moving: its size unless "
+     "reserve() (or capacity= where it was opened) made room.", NULL},
     {"huge", Map_get_huge, NULL, "True when anonymous(..., huge=True) was granted huge pages (False when the "
      "platform refused, and after a resize moved the map to normal pages).", NULL},
     {NULL, NULL, NULL, NULL, NULL}
@@ -411,9 +421,12 @@ PyDoc_STRVAR(resize_doc,
 "memory) whose new end is past the end of the file grows the file, allocated\n"
 "unless sparse=True; read-only and copy-on-write maps cannot reach past it\n"
 "(OSError, errno ERANGE).  Shrinking leaves the file alone unless truncate=True.\n"
-"The data may move to a new address; may_move=False raises OSError (errno EBUSY)\n"
-"instead.  BufferError while buffers are exported.  On failure the map is\n"
-"unchanged.");
+"Within the capacity the data stays where it is; past it the data may move to\n"
+"a new address, and may_move=False raises OSError (errno EBUSY) instead.\n"
+"While buffers are exported (a memoryview or numpy array of the map is alive)\n"
+"only a resize within the capacity that keeps every byte they cover is allowed;\n"
+"they stay valid and see the map's new writes.  Any other raises BufferError.\n"
+"On failure the map is unchanged.");
 
 static PyObject *Map_resize(PyObject *self, PyObject *args, PyObject *kwargs)
 {
@@ -437,6 +450,47 @@ static PyObject *Map_resize(PyObject *self, PyObject *args, PyObject *kwargs)
     Py_RETURN_NONE;
 }
 
+PyDoc_STRVAR(reserve_doc,
+"reserve(capacity, *, nomove=False)\n--\n\n"
+"Make room for the map to grow to capacity bytes without moving: address space\n"
+"past its end is set aside (inaccessible, using no memory), and later resizes\n"
+"up to the capacity keep the data where it is, even while buffers are exported.\n"
+"The data may move once, during this call; nomove=True raises OSError (errno\n"
+"EBUSY) instead (always, for an empty map).  A capacity not above the current\n"
+"one does nothing.  BufferError while buffers are exported (unless it does\n"
+"nothing).  Windows: OSError (ENOTSUP) for a file or shared memory map on a\n"
+"system without placeholders (before Windows 10 1803).");
+
+static PyObject *Map_reserve(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static char *keywords[] = {"capacity", "nomove", NULL};
+    PyObject *capacity_obj;
+    Py_ssize_t capacity;
+    int nomove = 0, rc;
+    memmap_t *map;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|$p:reserve", keywords, &capacity_obj, &nomove))
+        return NULL;
+    if (pymm_offset_arg(capacity_obj, "capacity", &capacity) != 0)
+        return NULL;
+    if (!(map = pymm_enter(BASE(self))))
+        return NULL;
+    /* Nothing changes, so nothing needs the map to itself. */
+    if ((size_t)capacity <= memmap_capacity(map))
+        Py_RETURN_NONE;
+    /* The data may move: exports would be left pointing at the old address. */
+    if (pymm_exclusive_begin(BASE(self), "cannot reserve room for the map while buffers are exported (release "
+                             "the memoryview or delete the array first)") != 0)
+        return NULL;
+    map = BASE(self)->map;
+    Py_BEGIN_ALLOW_THREADS
+    rc = memmap_reserve(map, (size_t)capacity, nomove ? MEMMAP_NOMOVE : 0u);
+    Py_END_ALLOW_THREADS
+    pymm_exclusive_end(BASE(self));
+    if (rc != 0)
+        return pymm_raise(rc, NULL);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef Map_methods[] = {
     {"close", pymm_close, METH_NOARGS, close_doc},
     PYMM_CORE_METHODS,
@@ -448,6 +502,7 @@ static PyMethodDef Map_methods[] = {
     {"lock", (PyCFunction)(void (*)(void))Map_lock, METH_VARARGS | METH_KEYWORDS, lock_doc},
     {"unlock", (PyCFunction)(void (*)(void))Map_unlock, METH_VARARGS | METH_KEYWORDS, unlock_doc},
     {"resize", (PyCFunction)(void (*)(void))Map_resize, METH_VARARGS | METH_KEYWORDS, resize_doc},
+    {"reserve", (PyCFunction)(void (*)(void))Map_reserve, METH_VARARGS | METH_KEYWORDS, reserve_doc},
     {"residency", (PyCFunction)(void (*)(void))Map_residency, METH_VARARGS | METH_KEYWORDS, residency_doc},
     {"evict", (PyCFunction)(void (*)(void))Map_evict, METH_VARARGS | METH_KEYWORDS, evict_doc},
     {NULL, NULL, 0, NULL}

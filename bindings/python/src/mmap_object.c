@@ -94,6 +94,7 @@ static const pymm_kind mmap_kind = {
     "cannot close exported pointers exist",
     "mmap can't resize with extant buffers exported.",
     0,
+    0,
     1,
     mmap_writable,
     NULL,

@@ -48,8 +48,33 @@ static int file_options(const char *mode, int by_path, PyObject *offset_obj, PyO
     return 0;
 }
 
+/* capacity=: an int >= 0, or None (stored as -1) for no reservation. */
+static int capacity_arg(PyObject *obj, Py_ssize_t *capacity)
+{
+    return pymm_length_arg(obj, "capacity", capacity);
+}
+
+/*
+ * capacity= of the functions that open maps: room to grow in place, made
+ * before anyone has seen the map, so the one move it may cost is free.  A
+ * refusal closes the map and fails the call as a whole.  Runs without the
+ * GIL, with the open.
+ */
+static int reserve_new_map(memmap_t **map, Py_ssize_t capacity)
+{
+    int rc;
+    if (capacity <= 0)
+        return 0;
+    if ((rc = memmap_reserve(*map, (size_t)capacity, 0)) != 0) {
+        memmap_close(*map);
+        *map = NULL;
+    }
+    return rc;
+}
+
 PyDoc_STRVAR(open_doc,
-"open(path, mode='r', offset=0, length=None, *, populate=False, sparse=False, permissions=0o666)\n--\n\n"
+"open(path, mode='r', offset=0, length=None, *, populate=False, sparse=False, permissions=0o666,\n"
+"     capacity=None)\n--\n\n"
 "Map part of the file at path (str, bytes or os.PathLike) and return a Map.\n\n"
 "mode: 'r' read-only; 'r+' read/write, shared with the file and every other map\n"
 "of it; 'w+' create or truncate the file to offset+length, read/write; 'x+'\n"
@@ -60,24 +85,31 @@ PyDoc_STRVAR(open_doc,
 "first, with its blocks allocated (sparse=True leaves holes), so a full disk is an\n"
 "OSError now rather than a crash later.  An empty file gives an empty map.\n"
 "populate=True prefaults the pages.  permissions applies to a file the call creates.\n"
+"capacity reserves room for the map to grow to that many bytes without moving\n"
+"(see Map.reserve); if that fails the map is closed and the call raises (a file\n"
+"it created or cut stays so).\n"
 "Errors are OSError subclasses (FileNotFoundError, PermissionError, ...) with\n"
 "errno and filename set.");
 
 static PyObject *pymm_open(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    static char *keywords[] = {"path", "mode", "offset", "length", "populate", "sparse", "permissions", NULL};
-    PyObject *path_obj, *offset_obj = NULL, *length_obj = NULL, *fspath, *encoded = NULL, *result;
+    static char *keywords[] = {"path", "mode", "offset", "length", "populate", "sparse", "permissions", "capacity",
+                               NULL};
+    PyObject *path_obj, *offset_obj = NULL, *length_obj = NULL, *capacity_obj = NULL, *fspath, *encoded = NULL;
+    PyObject *result;
     const char *mode = "r";
+    Py_ssize_t capacity;
     int populate = 0, sparse = 0, permissions = 0666, rc;
     unsigned flags;
     memmap_options opt;
     memmap_t *map = NULL;
     (void)module;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|sOO$ppi:open", keywords, &path_obj, &mode, &offset_obj,
-                                     &length_obj, &populate, &sparse, &permissions))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|sOO$ppiO:open", keywords, &path_obj, &mode, &offset_obj,
+                                     &length_obj, &populate, &sparse, &permissions, &capacity_obj))
         return NULL;
-    if (file_options(mode, 1, offset_obj, length_obj, populate, sparse, &flags, &opt) != 0)
+    if (file_options(mode, 1, offset_obj, length_obj, populate, sparse, &flags, &opt) != 0 ||
+        capacity_arg(capacity_obj, &capacity) != 0)
         return NULL;
     if (permissions < 0 || permissions > 07777) {
         PyErr_SetString(PyExc_ValueError, "permissions must be between 0 and 0o7777");
@@ -94,7 +126,8 @@ static PyObject *pymm_open(PyObject *module, PyObject *args, PyObject *kwargs)
     {
         const char *path = PyBytes_AsString(encoded);
         Py_BEGIN_ALLOW_THREADS
-        rc = memmap_open(&map, path, flags, &opt);
+        if ((rc = memmap_open(&map, path, flags, &opt)) == 0)
+            rc = reserve_new_map(&map, capacity);
         Py_END_ALLOW_THREADS
     }
     Py_DECREF(encoded);
@@ -109,17 +142,19 @@ static PyObject *pymm_open(PyObject *module, PyObject *args, PyObject *kwargs)
 }
 
 PyDoc_STRVAR(open_fd_doc,
-"open_fd(fd, mode='r', offset=0, length=None, *, populate=False, sparse=False)\n--\n\n"
+"open_fd(fd, mode='r', offset=0, length=None, *, populate=False, sparse=False, capacity=None)\n--\n\n"
 "As open(), for a file descriptor the caller opened (for example f.fileno()).\n"
 "The map keeps its own duplicate: the caller may close fd at once.  The file must\n"
 "be open for reading, and for writing too with 'r+' and 'w+' (PermissionError\n"
-"otherwise).  'w+' sets the file's length to offset+length; 'x+' is not accepted.");
+"otherwise).  'w+' sets the file's length to offset+length; 'x+' is not accepted.\n"
+"capacity: as for open().");
 
 static PyObject *pymm_open_fd(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    static char *keywords[] = {"fd", "mode", "offset", "length", "populate", "sparse", NULL};
-    PyObject *offset_obj = NULL, *length_obj = NULL;
+    static char *keywords[] = {"fd", "mode", "offset", "length", "populate", "sparse", "capacity", NULL};
+    PyObject *offset_obj = NULL, *length_obj = NULL, *capacity_obj = NULL;
     const char *mode = "r";
+    Py_ssize_t capacity;
     int fd, populate = 0, sparse = 0, rc;
     unsigned flags;
     memmap_options opt;
@@ -127,15 +162,17 @@ static PyObject *pymm_open_fd(PyObject *module, PyObject *args, PyObject *kwargs
     memmap_t *map = NULL;
     (void)module;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "i|sOO$pp:open_fd", keywords, &fd, &mode, &offset_obj,
-                                     &length_obj, &populate, &sparse))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "i|sOO$ppO:open_fd", keywords, &fd, &mode, &offset_obj,
+                                     &length_obj, &populate, &sparse, &capacity_obj))
         return NULL;
-    if (file_options(mode, 0, offset_obj, length_obj, populate, sparse, &flags, &opt) != 0)
+    if (file_options(mode, 0, offset_obj, length_obj, populate, sparse, &flags, &opt) != 0 ||
+        capacity_arg(capacity_obj, &capacity) != 0)
         return NULL;
     if (pymm_file_from_fd(fd, &file) != 0)
         return NULL;
     Py_BEGIN_ALLOW_THREADS
-    rc = memmap_open_file(&map, file, flags, &opt);
+    if ((rc = memmap_open_file(&map, file, flags, &opt)) == 0)
+        rc = reserve_new_map(&map, capacity);
     Py_END_ALLOW_THREADS
     if (rc != 0)
         return pymm_raise(rc, NULL);
@@ -143,7 +180,7 @@ static PyObject *pymm_open_fd(PyObject *module, PyObject *args, PyObject *kwargs
 }
 
 PyDoc_STRVAR(anonymous_doc,
-"anonymous(length, shared=False, *, populate=False, huge=False)\n--\n\n"
+"anonymous(length, shared=False, *, populate=False, huge=False, capacity=None)\n--\n\n"
 "Zero-filled memory of length bytes, readable and writable, backed by no file.\n"
 "shared=True shares it with child processes created by fork (os.fork, the\n"
 "'fork' start method of multiprocessing); elsewhere it changes nothing.\n"
@@ -152,26 +189,34 @@ PyDoc_STRVAR(anonymous_doc,
 "memory): transparent huge pages on Linux (granted unless THP is disabled and\n"
 "the length is at least one huge page), large pages on Windows (with the\n"
 "lock-memory privilege).  A refusal is not an error: the map then has normal\n"
-"pages, and its huge attribute is False.");
+"pages, and its huge attribute is False.\n"
+"capacity reserves room to grow to that many bytes without moving (see\n"
+"Map.reserve); the reserved pages are normal pages.  If that fails, the call\n"
+"raises.");
 
 static PyObject *pymm_anonymous(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    static char *keywords[] = {"length", "shared", "populate", "huge", NULL};
-    Py_ssize_t length;
+    static char *keywords[] = {"length", "shared", "populate", "huge", "capacity", NULL};
+    PyObject *capacity_obj = NULL;
+    Py_ssize_t length, capacity;
     int shared = 0, populate = 0, huge = 0, rc;
     memmap_t *map = NULL;
     (void)module;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "n|p$pp:anonymous", keywords, &length, &shared, &populate,
-                                     &huge))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "n|p$ppO:anonymous", keywords, &length, &shared, &populate,
+                                     &huge, &capacity_obj))
         return NULL;
     if (length < 0) {
         PyErr_SetString(PyExc_ValueError, "length must not be negative");
         return NULL;
     }
+    if (capacity_arg(capacity_obj, &capacity) != 0)
+        return NULL;
     Py_BEGIN_ALLOW_THREADS
     rc = memmap_anon(&map, (size_t)length,
                      (shared ? MEMMAP_SHARED : 0u) | (populate ? MEMMAP_POPULATE : 0u) | (huge ? MEMMAP_HUGE : 0u));
+    if (rc == 0)
+        rc = reserve_new_map(&map, capacity);
     Py_END_ALLOW_THREADS
     if (rc != 0)
         return pymm_raise(rc, NULL);
@@ -197,7 +242,7 @@ static int check_shm_name(PyObject *name_obj, const char **name)
 }
 
 PyDoc_STRVAR(shared_memory_doc,
-"shared_memory(name, length=0, create=False, exclusive=False, *, readonly=False)\n--\n\n"
+"shared_memory(name, length=0, create=False, exclusive=False, *, readonly=False, capacity=None)\n--\n\n"
 "Named shared memory between unrelated processes, the same on Linux and Windows.\n"
 "name: 1 to 200 characters of A-Z a-z 0-9 . _ - (ValueError otherwise).\n"
 "create=True makes the object when missing (length bytes, zeroed, mode 0600);\n"
@@ -205,21 +250,24 @@ PyDoc_STRVAR(shared_memory_doc,
 "existing object whole; a larger length grows it (unless readonly).\n"
 "Nothing deletes the object behind your back (there is no resource tracker):\n"
 "on POSIX it lives until unlink_shared_memory(name); on Windows until the last\n"
-"map of it is closed.");
+"map of it is closed.\n"
+"capacity reserves room for this map to grow to that many bytes without moving\n"
+"(see Map.reserve); if that fails the map is closed and the call raises (an\n"
+"object it created stays, as with any other failure after the creation).");
 
 static PyObject *pymm_shared_memory(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    static char *keywords[] = {"name", "length", "create", "exclusive", "readonly", NULL};
-    PyObject *name_obj;
+    static char *keywords[] = {"name", "length", "create", "exclusive", "readonly", "capacity", NULL};
+    PyObject *name_obj, *capacity_obj = NULL;
     const char *name;
-    Py_ssize_t length = 0;
+    Py_ssize_t length = 0, capacity;
     int create = 0, exclusive = 0, readonly = 0, rc;
     unsigned flags;
     memmap_t *map = NULL;
     (void)module;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "U|npp$p:shared_memory", keywords, &name_obj, &length, &create,
-                                     &exclusive, &readonly))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "U|npp$pO:shared_memory", keywords, &name_obj, &length, &create,
+                                     &exclusive, &readonly, &capacity_obj))
         return NULL;
     if (length < 0) {
         PyErr_SetString(PyExc_ValueError, "length must not be negative");
@@ -233,12 +281,13 @@ static PyObject *pymm_shared_memory(PyObject *module, PyObject *args, PyObject *
         PyErr_SetString(PyExc_ValueError, "create=True needs a writable map (readonly=False)");
         return NULL;
     }
-    if (check_shm_name(name_obj, &name) != 0)
+    if (capacity_arg(capacity_obj, &capacity) != 0 || check_shm_name(name_obj, &name) != 0)
         return NULL;
     flags = MEMMAP_READ | (readonly ? 0u : MEMMAP_WRITE) | (create ? MEMMAP_CREATE : 0u) |
             (exclusive ? MEMMAP_EXCL : 0u);
     Py_BEGIN_ALLOW_THREADS
-    rc = memmap_shm_open(&map, name, (size_t)length, flags);
+    if ((rc = memmap_shm_open(&map, name, (size_t)length, flags)) == 0)
+        rc = reserve_new_map(&map, capacity);
     Py_END_ALLOW_THREADS
     if (rc != 0)
         return pymm_raise(rc, name_obj);
