@@ -87,10 +87,11 @@ void memmap_os_init(memmap_t *m)
 
 /*
  * Opens wide for access.  With MEMMAP_CREATE the file is created exclusively
- * first, so that we know whether a later failure must remove it; that handle
- * also gets DELETE, which lets memmap_os_discard_created remove exactly this
- * file.  An existing file is opened without DELETE, which the caller never
- * asked for and its ACL may deny.
+ * first, so that we know whether a later failure must remove it.  The handle
+ * never has DELETE access, which the caller never asked for, an existing
+ * file's ACL may deny, and which would keep every program that opens the file
+ * without FILE_SHARE_DELETE (the C runtime's fopen, for one) out of it for as
+ * long as the map lives.
  */
 static HANDLE open_wide(const wchar_t *wide, unsigned flags, DWORD access, DWORD attributes, int *created)
 {
@@ -102,7 +103,7 @@ static HANDLE open_wide(const wchar_t *wide, unsigned flags, DWORD access, DWORD
 
     *created = 0;
     if (flags & MEMMAP_CREATE) {
-        h = CreateFileW(wide, access | DELETE, share, NULL, CREATE_NEW, attributes, NULL);
+        h = CreateFileW(wide, access, share, NULL, CREATE_NEW, attributes, NULL);
         if (h != INVALID_HANDLE_VALUE) {
             *created = 1;
             return h;
@@ -155,12 +156,35 @@ int memmap_os_open_path(memmap_t *m, const char *path, unsigned mode, int *creat
     return 0;
 }
 
+/* Whether a and b are the same file: the same volume and file index. */
+static int same_file(HANDLE a, HANDLE b)
+{
+    BY_HANDLE_FILE_INFORMATION x, y;
+    return GetFileInformationByHandle(a, &x) && GetFileInformationByHandle(b, &y) &&
+           x.dwVolumeSerialNumber == y.dwVolumeSerialNumber && x.nFileIndexHigh == y.nFileIndexHigh &&
+           x.nFileIndexLow == y.nFileIndexLow;
+}
+
 void memmap_os_discard_created(memmap_t *m, const char *path)
 {
     FILE_DISPOSITION_INFO dispose;
-    (void)path; /* the handle names exactly the file this call created, wherever it is now */
-    dispose.DeleteFile = TRUE;
-    (void)SetFileInformationByHandle(m->os.file, FileDispositionInfo, &dispose, sizeof dispose);
+    wchar_t *wide;
+    HANDLE named;
+
+    if (wide_path(path, &wide) != 0)
+        return;
+    /* Only while path still names our file: another process may have removed
+     * or renamed it and made a new one there since. */
+    named = CreateFileW(wide, DELETE | FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                        NULL, OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+    free(wide);
+    if (named == INVALID_HANDLE_VALUE)
+        return;
+    if (same_file(named, m->os.file)) {
+        dispose.DeleteFile = TRUE;
+        (void)SetFileInformationByHandle(named, FileDispositionInfo, &dispose, sizeof dispose);
+    }
+    CloseHandle(named);
 }
 
 /* Whether h was opened with every right in needed.  When the system cannot
