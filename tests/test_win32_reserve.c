@@ -194,16 +194,20 @@ TEST(views_split_shrink_and_regrow_in_place)
     if (memmap_lock(m, 0, 0) == 0)
         CHECK_OK(memmap_unlock(m, 0, 0));
 
-    /* Inside the third view: its pages past the cut close, the fourth goes. */
+    /* Inside the third view: its pages past the cut close, the fourth becomes
+     * a placeholder again. */
     REQUIRE_OK(memmap_resize(m, 15 * PAGE, MEMMAP_NOMOVE));
     CHECK(m->os.view_count == 3);
+    CHECK(m->os.piece_count == 5);
     CHECK(page_is_accessible(data + 14 * PAGE));
     CHECK(!page_is_accessible(data + 15 * PAGE));
     CHECK(!page_is_accessible(data + 25 * PAGE));
-    /* Regrowth opens them again and maps a new view past them. */
+    /* Regrowth opens them again and maps new views past them: one in the
+     * fourth view's place, one split off the placeholder after it. */
     REQUIRE_OK(memmap_resize(m, 40 * PAGE, MEMMAP_NOMOVE));
     CHECK(memmap_data(m) == data);
-    CHECK(m->os.view_count == 4);
+    CHECK(m->os.view_count == 5);
+    CHECK(m->os.piece_count == 6);
     CHECK_EQ_U(test_pattern_mismatch(data, 0, 30 * PAGE), (size_t)-1);
     CHECK(all_zero(data + 30 * PAGE, 10 * PAGE));
 

@@ -81,8 +81,8 @@ void memmap_os_init(memmap_t *m)
     m->os.section = NULL;
     m->os.section_size = 0;
     m->os.mapped_size = 0;
-    m->os.views = NULL;
-    m->os.view_count = m->os.view_capacity = 0;
+    m->os.pieces = NULL;
+    m->os.view_count = m->os.piece_count = m->os.piece_capacity = 0;
 }
 
 /*

@@ -4,18 +4,23 @@
  * and named shared memory), on Windows 10 1803 and later.
  *
  * The reservation is a placeholder (VirtualAlloc2 with
- * MEM_RESERVE_PLACEHOLDER).  Growing splits off the pages wanted
- * (VirtualFree with MEM_PRESERVE_PLACEHOLDER) and replaces them with a view
- * (MapViewOfFile3 with MEM_REPLACE_PLACEHOLDER, where page alignment
- * suffices), so the map is a row of views followed by one placeholder.
+ * MEM_RESERVE_PLACEHOLDER), cut into pieces as the map changes: views from
+ * its start, then placeholders.  Growing maps a view over each placeholder
+ * piece it covers (MapViewOfFile3 with MEM_REPLACE_PLACEHOLDER, where page
+ * alignment suffices), splitting the last one first (VirtualFree with
+ * MEM_PRESERVE_PLACEHOLDER) since a view replaces a placeholder whole.
  * Shrinking turns whole views back into placeholders (UnmapViewOfFile2 with
- * MEM_PRESERVE_PLACEHOLDER) and merges them with the one after
- * (MEM_COALESCE_PLACEHOLDERS).  Windows cannot unmap part of a view: where a
- * cut falls inside one, its pages past the cut stay mapped but PAGE_NOACCESS,
- * and a later growth gives them back their access before it maps new views
- * (copy-on-write pages are read from the file again, as a new view's would
- * be).  Every other call leaves the pages outside its range alone, so other
- * threads can keep using the rest of the map.
+ * MEM_PRESERVE_PLACEHOLDER).  Pieces are never merged again: Wine 10
+ * loses track of address space that MEM_COALESCE_PLACEHOLDERS merges (a later
+ * split then trips an assertion inside Wine), and pieces cost nothing but an
+ * entry each, at most one per page of the capacity.
+ *
+ * Windows cannot unmap part of a view: where a cut falls inside one, its
+ * pages past the cut stay mapped but PAGE_NOACCESS, and a later growth gives
+ * them back their access before it maps anything new (copy-on-write pages
+ * are read from the file again, as a new view's would be).  Every call leaves
+ * the pages outside its range alone, so other threads can keep using the
+ * rest of the map.
  *
  * The calls are looked up at run time (mingw-w64 10 declares none of them).
  * Where they are missing or refuse placeholders (Wine 8 says "invalid
@@ -24,6 +29,7 @@
 #include "win32.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #ifndef MEM_RESERVE_PLACEHOLDER
 #  define MEM_RESERVE_PLACEHOLDER 0x00040000
@@ -33,9 +39,6 @@
 #endif
 #ifndef MEM_PRESERVE_PLACEHOLDER
 #  define MEM_PRESERVE_PLACEHOLDER 0x00000002
-#endif
-#ifndef MEM_COALESCE_PLACEHOLDERS
-#  define MEM_COALESCE_PLACEHOLDERS 0x00000001
 #endif
 
 /* The extended-parameter arguments are never used: void * stands for them. */
@@ -58,13 +61,24 @@ static FARPROC lookup(const char *name)
     return f ? f : memmap_win32_lookup(L"kernel32.dll", name);
 }
 
-/* Fills calls; whether every call the reservation needs is there. */
+static struct placeholder_calls found;
+static INIT_ONCE found_once = INIT_ONCE_STATIC_INIT;
+
+static BOOL CALLBACK look_up_calls(INIT_ONCE *once, void *param, void **context)
+{
+    (void)once; (void)param; (void)context;
+    found.virtual_alloc2 = (virtual_alloc2_fn)(void (*)(void))lookup("VirtualAlloc2");
+    found.map_view3 = (map_view3_fn)(void (*)(void))lookup("MapViewOfFile3");
+    found.unmap_view2 = (unmap_view2_fn)(void (*)(void))lookup("UnmapViewOfFile2");
+    found.unmap_view_ex = (unmap_view_ex_fn)(void (*)(void))lookup("UnmapViewOfFileEx");
+    return TRUE;
+}
+
+/* Fills calls (looked up once per process); whether every call the reservation needs is there. */
 static int find_calls(struct placeholder_calls *calls)
 {
-    calls->virtual_alloc2 = (virtual_alloc2_fn)(void (*)(void))lookup("VirtualAlloc2");
-    calls->map_view3 = (map_view3_fn)(void (*)(void))lookup("MapViewOfFile3");
-    calls->unmap_view2 = (unmap_view2_fn)(void (*)(void))lookup("UnmapViewOfFile2");
-    calls->unmap_view_ex = (unmap_view_ex_fn)(void (*)(void))lookup("UnmapViewOfFileEx");
+    InitOnceExecuteOnce(&found_once, look_up_calls, NULL, NULL);
+    *calls = found;
     return calls->virtual_alloc2 && calls->map_view3 && (calls->unmap_view2 || calls->unmap_view_ex);
 }
 
@@ -82,18 +96,18 @@ static size_t round_to_pages(size_t n)
     return (n + page - 1) / page * page;
 }
 
-/* A reservation under construction or in use: the address space, and the views in it. */
+/* A reservation under construction or in use: the address space and its pieces. */
 struct placeholders {
     unsigned char *base;
     size_t span;
-    struct memmap_win32_view *views;
-    size_t count, capacity;
+    struct memmap_win32_piece *pieces;
+    size_t views, count, capacity; /* views: how many of the count pieces are views */
 };
 
-/* Where the views end and the placeholder begins. */
+/* Where the views end and the placeholders begin. */
 static unsigned char *views_end(const struct placeholders *p)
 {
-    return p->count ? p->views[p->count - 1].base + p->views[p->count - 1].length : p->base;
+    return p->views ? p->pieces[p->views - 1].base + p->pieces[p->views - 1].length : p->base;
 }
 
 /* The page protection the map's views are created with and given back. */
@@ -129,74 +143,89 @@ static int section_for(memmap_t *m, uint64_t offset, size_t len, HANDLE *section
     return m->os.ops->create_section(m, end, section);
 }
 
-/* Makes room for one more view in p's list, before anything changes. */
+/* Makes room for one more piece, before anything changes. */
 static int make_room(struct placeholders *p)
 {
-    struct memmap_win32_view *grown;
+    struct memmap_win32_piece *grown;
     size_t capacity;
 
     if (p->count < p->capacity)
         return 0;
     capacity = p->capacity ? 2 * p->capacity : 8;
-    grown = realloc(p->views, capacity * sizeof *grown);
+    grown = realloc(p->pieces, capacity * sizeof *grown);
     if (!grown)
         return memmap_fail(MEMMAP_ENOMEM);
-    p->views = grown;
+    p->pieces = grown;
     p->capacity = capacity;
     return 0;
 }
 
-/* Maps [offset, offset+len) of the map's file or object at addr, the start of
- * p's placeholder, as one new view. */
-static int map_new_view(memmap_t *m, const struct placeholder_calls *calls, struct placeholders *p,
-                        unsigned char *addr, uint64_t offset, size_t len)
+/* Splits the first placeholder piece (at most len bytes remain in it) after
+ * its first len bytes. */
+static int split_first_placeholder(struct placeholders *p, size_t len)
 {
-    unsigned char *end = p->base + p->span;
-    HANDLE section;
-    size_t covered;
-    int owned, split = 0, rc;
-    void *view;
-    DWORD error;
+    struct memmap_win32_piece *first;
+    int rc;
 
     if ((rc = make_room(p)) != 0)
         return rc;
-    if ((rc = section_for(m, offset, len, &section, &owned, &covered)) != 0)
-        return rc;
-    /* A placeholder is replaced whole: split off exactly the pages wanted. */
-    if (addr + len < end) {
-        if (!VirtualFree(addr, len, MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER)) {
-            rc = memmap_win32_last_error();
-            if (owned)
-                CloseHandle(section);
-            return rc;
-        }
-        split = 1;
-    }
-    view = calls->map_view3(section, GetCurrentProcess(), addr, offset, covered, MEM_REPLACE_PLACEHOLDER,
-                            view_protection(m), NULL, 0);
-    error = GetLastError();
-    if (owned)
-        CloseHandle(section); /* the view keeps the section alive */
-    if (view != addr) {
-        if (split)
-            VirtualFree(addr, (size_t)(end - addr), MEM_RELEASE | MEM_COALESCE_PLACEHOLDERS);
-        return memmap_os_error((int)error);
-    }
-    p->views[p->count].base = addr;
-    p->views[p->count].length = len;
+    first = &p->pieces[p->views];
+    if (!VirtualFree(first->base, len, MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER))
+        return memmap_win32_last_error();
+    memmove(first + 2, first + 1, (p->count - p->views - 1) * sizeof *first);
+    first[1].base = first->base + len;
+    first[1].length = first->length - len;
+    first->length = len;
     p->count++;
     return 0;
 }
 
+/* Replaces the first placeholder piece with a view of the map's file or
+ * object from offset. */
+static int map_first_placeholder(memmap_t *m, const struct placeholder_calls *calls, struct placeholders *p,
+                                 uint64_t offset)
+{
+    struct memmap_win32_piece *piece = &p->pieces[p->views];
+    HANDLE section;
+    size_t covered;
+    int owned, rc;
+    void *view;
+    DWORD error;
+
+    if ((rc = section_for(m, offset, piece->length, &section, &owned, &covered)) != 0)
+        return rc;
+    view = calls->map_view3(section, GetCurrentProcess(), piece->base, offset, covered, MEM_REPLACE_PLACEHOLDER,
+                            view_protection(m), NULL, 0);
+    error = GetLastError();
+    if (owned)
+        CloseHandle(section); /* the view keeps the section alive */
+    if (view != piece->base)
+        return memmap_os_error((int)error);
+    p->views++;
+    return 0;
+}
+
+/* Turns views back into placeholders from the last one down to the first one
+ * at or after addr.  The pieces keep their bounds. */
+static int unmap_views_from(const struct placeholder_calls *calls, struct placeholders *p, unsigned char *addr)
+{
+    while (p->views > 0 && p->pieces[p->views - 1].base >= addr) {
+        if (!unmap_to_placeholder(calls, p->pieces[p->views - 1].base))
+            return memmap_win32_last_error();
+        p->views--;
+    }
+    return 0;
+}
+
 /* Maps [addr, addr+len) into p: pages of the last view that a cut closed get
- * their access back, the rest becomes a new view. */
+ * their access back, the placeholders after it become views. */
 static int map_pages(memmap_t *m, const struct placeholder_calls *calls, struct placeholders *p,
                      unsigned char *addr, uint64_t offset, size_t len)
 {
-    unsigned char *mapped_end = views_end(p);
+    unsigned char *mapped_end = views_end(p), *start = addr;
     size_t revived = 0;
     DWORD old;
-    int rc;
+    int rc = 0;
 
     if (addr < mapped_end) {
         revived = (size_t)(mapped_end - addr) < len ? (size_t)(mapped_end - addr) : len;
@@ -204,80 +233,117 @@ static int map_pages(memmap_t *m, const struct placeholder_calls *calls, struct 
             return memmap_win32_last_error();
         /* A cut must drop what private pages held, as unmapping would have:
          * they show the file again. */
-        if (memmap_is_private(m) && (rc = memmap_win32_reread_file(m, addr, offset, revived)) != 0) {
-            int os_code = memmap_last_os_error();
-            VirtualProtect(addr, revived, PAGE_NOACCESS, &old);
-            return memmap_fail_os(rc, os_code);
-        }
+        if (memmap_is_private(m))
+            rc = memmap_win32_reread_file(m, addr, offset, revived);
+        addr += revived;
+        offset += revived;
+        len -= revived;
     }
-    if (revived == len)
-        return 0;
-    rc = map_new_view(m, calls, p, addr + revived, offset + revived, len - revived);
-    if (rc != 0 && revived) {
+    while (rc == 0 && len > 0) {
+        size_t piece;
+        if (p->views == p->count) {
+            rc = memmap_fail(MEMMAP_ERANGE); /* past the reservation: not asked by the shared code */
+            break;
+        }
+        piece = p->pieces[p->views].length;
+        if (piece > len && (rc = split_first_placeholder(p, len)) != 0)
+            break;
+        if ((rc = map_first_placeholder(m, calls, p, offset)) != 0)
+            break;
+        piece = p->pieces[p->views - 1].length;
+        addr += piece;
+        offset += piece;
+        len -= piece;
+    }
+    if (rc != 0) {
+        /* Back as it was: new views unmapped (their pieces stay split), revived pages closed. */
         int os_code = memmap_last_os_error();
-        VirtualProtect(addr, revived, PAGE_NOACCESS, &old);
+        (void)unmap_views_from(calls, p, mapped_end);
+        if (revived)
+            VirtualProtect(start, revived, PAGE_NOACCESS, &old);
         return memmap_fail_os(rc, os_code);
     }
-    return rc;
+    return 0;
 }
 
-/* Gives every view and the placeholder of p back to the system. */
+/* Gives every piece of p back to the system. */
 static void release_all(struct placeholders *p)
 {
-    unsigned char *tail = views_end(p);
     size_t i;
 
-    for (i = 0; i < p->count; i++)
-        UnmapViewOfFile(p->views[i].base);
-    if (tail < p->base + p->span)
-        VirtualFree(tail, 0, MEM_RELEASE);
-    free(p->views);
-    p->views = NULL;
-    p->count = p->capacity = 0;
+    for (i = 0; i < p->count; i++) {
+        if (i < p->views)
+            UnmapViewOfFile(p->pieces[i].base);
+        else
+            VirtualFree(p->pieces[i].base, 0, MEM_RELEASE);
+    }
+    free(p->pieces);
+    p->pieces = NULL;
+    p->views = p->count = p->capacity = 0;
 }
 
-static void load(const memmap_t *m, struct placeholders *p)
+/* A fresh reservation of span bytes: one placeholder piece. */
+static int new_placeholders(const struct placeholder_calls *calls, size_t span, struct placeholders *p)
 {
-    p->base = m->reservation.base;
-    p->span = m->reservation.length;
-    p->views = m->os.views;
-    p->count = m->os.view_count;
-    p->capacity = m->os.view_capacity;
-}
-
-static void store(memmap_t *m, const struct placeholders *p)
-{
-    m->reservation.base = p->base;
-    m->reservation.length = p->span;
-    m->os.views = p->views;
-    m->os.view_count = p->count;
-    m->os.view_capacity = p->capacity;
-}
-
-int memmap_win32_placeholder_reserve(memmap_t *m, size_t span, int may_move)
-{
-    struct placeholder_calls calls;
-    struct placeholders fresh = {NULL, 0, NULL, 0, 0}, old;
-    size_t view_length = m->view.length, view_span = round_to_pages(view_length);
-    uint64_t offset = m->view.base ? m->view.offset : m->offset - m->slack;
     DWORD error;
-    int rc;
 
-    if (!find_calls(&calls))
-        return memmap_fail(MEMMAP_ENOTSUP);
-    fresh.base = calls.virtual_alloc2(GetCurrentProcess(), NULL, span, MEM_RESERVE | MEM_RESERVE_PLACEHOLDER,
-                                      PAGE_NOACCESS, NULL, 0);
-    if (!fresh.base) {
+    p->pieces = NULL;
+    p->views = p->count = p->capacity = 0;
+    p->base = calls->virtual_alloc2(GetCurrentProcess(), NULL, span, MEM_RESERVE | MEM_RESERVE_PLACEHOLDER,
+                                    PAGE_NOACCESS, NULL, 0);
+    if (!p->base) {
         error = GetLastError();
         /* Wine 8 knows the call but not the flag. */
         if (error == ERROR_INVALID_PARAMETER || error == ERROR_NOT_SUPPORTED || error == ERROR_CALL_NOT_IMPLEMENTED)
             return memmap_fail_os(MEMMAP_ENOTSUP, (int)error);
         return memmap_os_error((int)error);
     }
-    fresh.span = span;
+    p->span = span;
+    if (make_room(p) != 0) {
+        VirtualFree(p->base, 0, MEM_RELEASE);
+        return memmap_fail(MEMMAP_ENOMEM);
+    }
+    p->pieces[0].base = p->base;
+    p->pieces[0].length = span;
+    p->count = 1;
+    return 0;
+}
+
+static void load(const memmap_t *m, struct placeholders *p)
+{
+    p->base = m->reservation.base;
+    p->span = m->reservation.length;
+    p->pieces = m->os.pieces;
+    p->views = m->os.view_count;
+    p->count = m->os.piece_count;
+    p->capacity = m->os.piece_capacity;
+}
+
+static void store(memmap_t *m, const struct placeholders *p)
+{
+    m->reservation.base = p->base;
+    m->reservation.length = p->span;
+    m->os.pieces = p->pieces;
+    m->os.view_count = p->views;
+    m->os.piece_count = p->count;
+    m->os.piece_capacity = p->capacity;
+}
+
+int memmap_win32_placeholder_reserve(memmap_t *m, size_t span, int may_move)
+{
+    struct placeholder_calls calls;
+    struct placeholders fresh, old;
+    size_t view_length = m->view.length, view_span = round_to_pages(view_length);
+    uint64_t offset = m->view.base ? m->view.offset : m->offset - m->slack;
+    int rc;
+
+    if (!find_calls(&calls))
+        return memmap_fail(MEMMAP_ENOTSUP);
+    if ((rc = new_placeholders(&calls, span, &fresh)) != 0)
+        return rc;
     /* A view that exists cannot become part of a placeholder where it is. */
     if (!may_move) {
-        VirtualFree(fresh.base, 0, MEM_RELEASE);
+        release_all(&fresh);
         return memmap_fail(MEMMAP_EBUSY);
     }
     if ((view_span && (rc = map_pages(m, &calls, &fresh, fresh.base, offset, view_span)) != 0) ||
@@ -325,36 +391,19 @@ int memmap_win32_placeholder_unmap(memmap_t *m, unsigned char *addr, size_t len)
 {
     struct placeholder_calls calls;
     struct placeholders p;
-    unsigned char *end = NULL, *first_freed = NULL, *reservation_end;
-    size_t placeholders;
+    unsigned char *end;
     DWORD old;
-    int rc = 0;
+    int rc;
 
-    (void)len; /* the range runs to the end of the views */
+    /* A cut runs to the end of the map (src/resize.c): every view from addr
+     * on goes, and pages already closed past the size stay closed. */
+    (void)len;
     if (!find_calls(&calls))
         return memmap_fail(MEMMAP_ENOTSUP);
     load(m, &p);
-    reservation_end = p.base + p.span;
-    /* The placeholder after the views, if any, is one more to merge. */
-    placeholders = views_end(&p) < reservation_end ? 1 : 0;
-    while (p.count > 0 && p.views[p.count - 1].base >= addr) {
-        unsigned char *base = p.views[p.count - 1].base;
-        if (!unmap_to_placeholder(&calls, base)) {
-            rc = memmap_win32_last_error();
-            break;
-        }
-        p.count--;
-        first_freed = base;
-        placeholders++;
-    }
+    rc = unmap_views_from(&calls, &p, addr);
     /* A cut inside a view: its pages past the cut stay, closed. */
-    if (rc == 0 && p.count > 0 && (end = views_end(&p)) > addr &&
-        !VirtualProtect(addr, (size_t)(end - addr), PAGE_NOACCESS, &old))
-        rc = memmap_win32_last_error();
-    /* One placeholder again after the views, as map_new_view expects. */
-    if (first_freed && placeholders > 1 &&
-        !VirtualFree(first_freed, (size_t)(reservation_end - first_freed), MEM_RELEASE | MEM_COALESCE_PLACEHOLDERS) &&
-        rc == 0)
+    if (rc == 0 && (end = views_end(&p)) > addr && !VirtualProtect(addr, (size_t)(end - addr), PAGE_NOACCESS, &old))
         rc = memmap_win32_last_error();
     store(m, &p);
     return rc;
@@ -366,10 +415,9 @@ int memmap_win32_placeholder_release(memmap_t *m)
 
     load(m, &p);
     release_all(&p);
+    store(m, &p);
     m->view.base = m->reservation.base = NULL;
     m->view.length = m->reservation.length = 0;
-    m->os.views = NULL;
-    m->os.view_count = m->os.view_capacity = 0;
     return 0;
 }
 
@@ -381,7 +429,7 @@ int memmap_win32_on_views(memmap_t *m, unsigned char *addr, size_t len, memmap_w
     if (m->os.view_count == 0)
         return fn(addr, len, arg);
     for (i = 0; i < m->os.view_count && len > 0; i++) {
-        const struct memmap_win32_view *v = &m->os.views[i];
+        const struct memmap_win32_piece *v = &m->os.pieces[i];
         size_t part;
         if (addr >= v->base + v->length)
             continue;

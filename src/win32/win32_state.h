@@ -18,8 +18,8 @@
 
 struct memmap_win32_ops;
 
-/* One OS view inside a placeholder reservation (win32_placeholder.c). */
-struct memmap_win32_view {
+/* A piece of a placeholder reservation: a view or a placeholder (win32_placeholder.c). */
+struct memmap_win32_piece {
     unsigned char *base;
     size_t length; /* whole pages */
 };
@@ -31,10 +31,10 @@ struct memmap_os {
     uint64_t section_size; /* bytes the section covers (for shared memory: the object's size) */
     size_t mapped_size;    /* without a reservation: bytes mapped at view.base, at least view.length,
                             * since a shrink keeps the view */
-    /* With a placeholder reservation: its OS views, in address order and
-     * adjacent from the reservation's start; one placeholder follows them. */
-    struct memmap_win32_view *views;
-    size_t view_count, view_capacity;
+    /* With a placeholder reservation: the pieces it is split into, in address
+     * order from its start: view_count views, then placeholders. */
+    struct memmap_win32_piece *pieces;
+    size_t view_count, piece_count, piece_capacity;
 };
 
 #endif
