@@ -45,15 +45,17 @@ static int plan_resize_file(memmap_t *m, size_t new_length, unsigned flags, stru
  * are unmapped and come back zeroed; the page holding the new end stays, so
  * its tail is cleared here, before anything changes.  The caller may have
  * protected that page: then it cannot be cleared and the shrink is refused.
- * (Shared anonymous memory is left alone: children still use the cut bytes,
- * and it can never grow again.)
+ * (Shared anonymous memory is left alone where it can never grow again:
+ * children still use the cut bytes.  Where it can grow -- Windows, with no
+ * fork -- it is cleared like private memory.)
  */
 static int clear_cut_tail(memmap_t *m, size_t new_length)
 {
     size_t kept = round_to_pages(m->slack + new_length) - m->slack;
     size_t end = kept < m->size ? kept : m->size;
 
-    if (!memmap_is_anonymous(m) || !memmap_is_private(m) || new_length == 0 || end <= new_length)
+    if (!memmap_is_anonymous(m) || (!memmap_is_private(m) && !MEMMAP_OS_GROWS_SHARED_ANON) || new_length == 0 ||
+        end <= new_length)
         return 0;
     if (memmap_os_guarded_zero(m->data + new_length, end - new_length) != 0)
         return memmap_fail(MEMMAP_EACCES);

@@ -300,7 +300,7 @@ TEST(granularity_is_the_allocation_granularity)
     write_pattern_file(test_path("f"), 200000);
     opt.offset = 65536 + 4096;
     REQUIRE_OK(memmap_open(&m, test_path("f"), MEMMAP_READ, &opt));
-    CHECK_EQ_U(((uintptr_t)m->view) % info.dwAllocationGranularity, 0);
+    CHECK_EQ_U(((uintptr_t)m->view.base) % info.dwAllocationGranularity, 0);
     CHECK_EQ_U(test_pattern_mismatch(memmap_data(m), opt.offset, 5000), (size_t)-1);
     memmap_close(m);
 }

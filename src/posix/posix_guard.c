@@ -139,13 +139,13 @@ static void on_fault(int sig, siginfo_t *info, void *context)
         const unsigned char *addr = (const unsigned char *)info->si_addr;
         if (addr >= g->lo && (size_t)(addr - g->lo) < g->len) {
             /*
-             * Ours.  The recovery point was taken without saving the signal
-             * mask (a system call on every copy), so restore the mask of the
-             * interrupted code here, which unblocks sig again.
+             * Ours.  Jump with every signal still blocked: the recovery point
+             * puts the caller's mask back once it has landed.  (Unblocking
+             * here would let a signal in while the jump runs, and under
+             * AddressSanitizer the jump calls code that is not
+             * async-signal-safe: a handler arriving then deadlocked.)
              */
-            const ucontext_t *uc = (const ucontext_t *)context;
             active_guard = NULL;
-            pthread_sigmask(SIG_SETMASK, &uc->uc_sigmask, NULL);
             siglongjmp(g->recover, 1);
         }
     }
@@ -278,10 +278,12 @@ static int run_guarded(enum guarded_op op, void *dst, const void *src, size_t le
     /* A signal handler of the caller's may itself use the library while a
      * guard is active; it gets its own and puts the outer one back. */
     outer = active_guard;
+    /* The recovery point is taken without the signal mask (saving it is a
+     * system call on every copy); the handler jumps here with every signal
+     * blocked, and the caller's mask comes back now. */
     if (sigsetjmp(g.recover, 0) != 0) {
         active_guard = outer;
-        if (restore_mask)
-            pthread_sigmask(SIG_SETMASK, &caller_mask, NULL);
+        pthread_sigmask(SIG_SETMASK, &caller_mask, NULL);
         return memmap_fail(MEMMAP_EIO);
     }
     active_guard = &g;

@@ -56,10 +56,17 @@ int memmap_os_residency(memmap_t *m, void *addr, size_t len, unsigned char *vec)
 
 /* VirtualUnlock on pages that are not locked removes them from the working
  * set (documented), and fails with ERROR_NOT_LOCKED, which is expected. */
-static void trim(unsigned char *addr, size_t len)
+static int trim_view(unsigned char *addr, size_t len, void *arg)
+{
+    (void)arg;
+    (void)VirtualUnlock(addr, len);
+    return 0;
+}
+
+static void trim(memmap_t *m, unsigned char *addr, size_t len)
 {
     if (len)
-        (void)VirtualUnlock(addr, len);
+        (void)memmap_win32_on_views(m, addr, len, trim_view, NULL);
 }
 
 int memmap_os_evict(memmap_t *m, void *addr, size_t len)
@@ -71,7 +78,7 @@ int memmap_os_evict(memmap_t *m, void *addr, size_t len)
 
     /* Modified pages of a shared view go to the file now rather than whenever
      * the modified page writer gets to them. */
-    if (m->kind != MEMMAP_KIND_ANON && (m->flags & MEMMAP_WRITE) && (rc = memmap_os_sync(m, addr, len, 0)) != 0)
+    if (m->kind->sync && (m->flags & MEMMAP_WRITE) && (rc = m->kind->sync(m, addr, len, 0)) != 0)
         return rc;
     /* Pages memmap_lock locked stay locked: only runs of unlocked resident
      * pages are trimmed (VirtualUnlock would unlock the others). */
@@ -84,10 +91,10 @@ int memmap_os_evict(memmap_t *m, void *addr, size_t len)
                 run++;
                 continue;
             }
-            trim(base + (done + i - run) * page, run * page);
+            trim(m, base + (done + i - run) * page, run * page);
             run = 0;
         }
-        trim(base + (done + n - run) * page, run * page);
+        trim(m, base + (done + n - run) * page, run * page);
     }
     return 0;
 }
@@ -143,8 +150,9 @@ int memmap_win32_map_large_pages(memmap_t *m, size_t size)
         CloseHandle(section);
         return -1;
     }
-    m->view = view;
-    m->view_size = size;
+    m->view.base = view;
+    m->view.length = size;
+    m->view.offset = 0;
     m->os.section = section;
     m->os.section_size = size;
     m->os.mapped_size = size;

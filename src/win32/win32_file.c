@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Files: opening by path or adopting a caller's handle, size and type, growth
- * with real allocation, and closing. */
+ * with real allocation, sync, their sections, and closing. */
 #include "win32.h"
 
 #include <winioctl.h>
@@ -74,19 +74,24 @@ static int wide_path(const char *path, wchar_t **wide)
 
 void memmap_os_init(memmap_t *m)
 {
+    /* A map is anonymous memory until a file or object is opened for it. */
+    m->os.ops = &memmap_win32_anon_ops;
     /* NULL, not INVALID_HANDLE_VALUE, means "no handle" throughout the backend. */
     m->os.file = NULL;
     m->os.section = NULL;
     m->os.section_size = 0;
     m->os.mapped_size = 0;
+    m->os.pieces = NULL;
+    m->os.view_count = m->os.piece_count = m->os.piece_capacity = 0;
 }
 
 /*
  * Opens wide for access.  With MEMMAP_CREATE the file is created exclusively
- * first, so that we know whether a later failure must remove it; that handle
- * also gets DELETE, which lets memmap_os_discard_created remove exactly this
- * file.  An existing file is opened without DELETE, which the caller never
- * asked for and its ACL may deny.
+ * first, so that we know whether a later failure must remove it.  The handle
+ * never has DELETE access, which the caller never asked for, an existing
+ * file's ACL may deny, and which would keep every program that opens the file
+ * without FILE_SHARE_DELETE (the C runtime's fopen, for one) out of it for as
+ * long as the map lives.
  */
 static HANDLE open_wide(const wchar_t *wide, unsigned flags, DWORD access, DWORD attributes, int *created)
 {
@@ -98,7 +103,7 @@ static HANDLE open_wide(const wchar_t *wide, unsigned flags, DWORD access, DWORD
 
     *created = 0;
     if (flags & MEMMAP_CREATE) {
-        h = CreateFileW(wide, access | DELETE, share, NULL, CREATE_NEW, attributes, NULL);
+        h = CreateFileW(wide, access, share, NULL, CREATE_NEW, attributes, NULL);
         if (h != INVALID_HANDLE_VALUE) {
             *created = 1;
             return h;
@@ -147,15 +152,39 @@ int memmap_os_open_path(memmap_t *m, const char *path, unsigned mode, int *creat
     if (h == INVALID_HANDLE_VALUE)
         return memmap_os_error((int)error);
     m->os.file = h;
+    m->os.ops = &memmap_win32_file_ops;
     return 0;
+}
+
+/* Whether a and b are the same file: the same volume and file index. */
+static int same_file(HANDLE a, HANDLE b)
+{
+    BY_HANDLE_FILE_INFORMATION x, y;
+    return GetFileInformationByHandle(a, &x) && GetFileInformationByHandle(b, &y) &&
+           x.dwVolumeSerialNumber == y.dwVolumeSerialNumber && x.nFileIndexHigh == y.nFileIndexHigh &&
+           x.nFileIndexLow == y.nFileIndexLow;
 }
 
 void memmap_os_discard_created(memmap_t *m, const char *path)
 {
     FILE_DISPOSITION_INFO dispose;
-    (void)path; /* the handle names exactly the file this call created, wherever it is now */
-    dispose.DeleteFile = TRUE;
-    (void)SetFileInformationByHandle(m->os.file, FileDispositionInfo, &dispose, sizeof dispose);
+    wchar_t *wide;
+    HANDLE named;
+
+    if (wide_path(path, &wide) != 0)
+        return;
+    /* Only while path still names our file: another process may have removed
+     * or renamed it and made a new one there since. */
+    named = CreateFileW(wide, DELETE | FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                        NULL, OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+    free(wide);
+    if (named == INVALID_HANDLE_VALUE)
+        return;
+    if (same_file(named, m->os.file)) {
+        dispose.DeleteFile = TRUE;
+        (void)SetFileInformationByHandle(named, FileDispositionInfo, &dispose, sizeof dispose);
+    }
+    CloseHandle(named);
 }
 
 /* Whether h was opened with every right in needed.  When the system cannot
@@ -186,17 +215,12 @@ int memmap_os_adopt_file(memmap_t *m, memmap_file_t file)
         return memmap_fail(MEMMAP_EACCES);
     }
     m->os.file = dup;
+    m->os.ops = &memmap_win32_file_ops;
     return 0;
 }
 
-int memmap_os_file_info(memmap_t *m, enum memmap_file_type *type, uint64_t *size)
+static int describe_file(memmap_t *m, enum memmap_file_type *type, uint64_t *size)
 {
-    /* A shared memory object's size is the one recorded beside its data. */
-    if (m->kind == MEMMAP_KIND_SHM) {
-        *type = MEMMAP_FILE_REGULAR;
-        *size = m->os.section_size;
-        return 0;
-    }
     return memmap_os_describe_file(m->os.file, type, size);
 }
 
@@ -287,16 +311,11 @@ static int cannot_reserve(DWORD error)
            error == ERROR_INVALID_PARAMETER || error == ERROR_INVALID_FUNCTION;
 }
 
-int memmap_os_set_file_size(memmap_t *m, uint64_t old_size, uint64_t new_size, int allocate)
+static int set_file_size(memmap_t *m, uint64_t old_size, uint64_t new_size, int allocate)
 {
     HANDLE h = m->os.file;
     DWORD error;
 
-    if (m->kind == MEMMAP_KIND_SHM) {
-        /* A pagefile-backed section has the size it was created with for its
-         * whole life (NtExtendSection is not public and missing under Wine). */
-        return new_size == m->os.section_size ? 0 : memmap_fail(MEMMAP_ENOTSUP);
-    }
     if (new_size > (uint64_t)INT64_MAX)
         return memmap_fail(MEMMAP_EFBIG);
     if (new_size > old_size && !allocate)
@@ -328,7 +347,20 @@ int memmap_os_set_file_size(memmap_t *m, uint64_t old_size, uint64_t new_size, i
     return 0;
 }
 
-int memmap_os_release(memmap_t *m)
+static int sync_file(memmap_t *m, void *addr, size_t len, int durable)
+{
+    int rc = memmap_win32_flush(m, addr, len);
+    if (rc != 0)
+        return rc;
+    /* FlushViewOfFile only starts writing.  FlushFileBuffers waits for the
+     * data and the file's metadata (its size too) to reach the disk; it needs
+     * write access, which a map that can change the file has. */
+    if (durable && (m->flags & MEMMAP_WRITE) && !FlushFileBuffers(m->os.file))
+        return memmap_win32_last_error();
+    return 0;
+}
+
+static int release_file(memmap_t *m)
 {
     int rc = 0;
     if (m->os.section) {
@@ -344,3 +376,55 @@ int memmap_os_release(memmap_t *m)
     }
     return rc;
 }
+
+/* A section of the file's first size bytes.  The file is at least that long
+ * already: a section past its end would grow it. */
+static int create_file_section(memmap_t *m, uint64_t size, HANDLE *section)
+{
+    *section = CreateFileMappingW(m->os.file, NULL, memmap_win32_section_protection(m->flags),
+                                  (DWORD)(size >> 32), (DWORD)size, NULL);
+    return *section ? 0 : memmap_win32_last_error();
+}
+
+int memmap_win32_reread_file(memmap_t *m, unsigned char *addr, uint64_t offset, size_t len)
+{
+    uint64_t size, start = offset - offset % memmap_os_granularity();
+    enum memmap_file_type type;
+    size_t from_file = 0;
+    unsigned char *window = NULL;
+    HANDLE section;
+    int rc;
+
+    if ((rc = describe_file(m, &type, &size)) != 0)
+        return rc;
+    if (size > offset)
+        from_file = size - offset < len ? (size_t)(size - offset) : len;
+    if (from_file) {
+        /* A read-only section of the whole file is never larger than the file. */
+        section = CreateFileMappingW(m->os.file, NULL, PAGE_READONLY, 0, 0, NULL);
+        if (!section)
+            return memmap_win32_last_error();
+        window = MapViewOfFile(section, FILE_MAP_READ, (DWORD)(start >> 32), (DWORD)start,
+                               (SIZE_T)(offset - start) + from_file);
+        CloseHandle(section);
+        if (!window)
+            return memmap_win32_last_error();
+        rc = memmap_os_guarded_copy(addr, window + (offset - start), from_file, window + (offset - start), from_file);
+        UnmapViewOfFile(window);
+        if (rc != 0)
+            return rc;
+    }
+    /* Past the end of the file a page reads as zero. */
+    memset(addr + from_file, 0, len - from_file);
+    return 0;
+}
+
+const struct memmap_kind memmap_os_file_kind = {
+    "file", describe_file, set_file_size, sync_file, release_file,
+};
+
+const struct memmap_win32_ops memmap_win32_file_ops = {
+    create_file_section, 0,
+    memmap_win32_placeholder_reserve, memmap_win32_placeholder_map,
+    memmap_win32_placeholder_unmap, memmap_win32_placeholder_release,
+};

@@ -159,7 +159,7 @@ int memmap_os_guarded_zero(void *dst, size_t len)
 }
 
 struct touch_args {
-    volatile unsigned char *start;
+    unsigned char *start;
     size_t len;
     size_t page;
     int write;
@@ -171,11 +171,11 @@ static void touch_pages(void *arg)
     size_t off;
     for (off = 0; off < a->len; off += a->page) {
         if (a->write) {
-            /* An atomic or with 0 faults like a write but cannot change the
-             * byte, even with other threads storing to it at the same time. */
-            __atomic_fetch_or(a->start + off, 0, __ATOMIC_RELAXED);
+            /* Faults like a write but cannot change the byte, even with other
+             * threads storing to it at the same time. */
+            memmap_touch_for_write(a->start + off);
         } else {
-            (void)a->start[off];
+            (void)*(volatile unsigned char *)(a->start + off);
         }
     }
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Sections and views: mapping, unmapping and resizing a map.
+/* Sections and views: mapping, unmapping and resizing a map that has no
+ * reservation (win32_anon.c and win32_placeholder.c handle those that have).
  *
  * A file or anonymous map owns one section sized to cover exactly the view
  * (aligned offset + view size: a view larger than its section fails, and a
@@ -37,42 +38,17 @@ size_t memmap_os_granularity(void)
     return system_info()->dwAllocationGranularity;
 }
 
-/* The map's flags as the section and view see them: anonymous memory is
- * always readable and writable, never copy-on-write. */
-static unsigned access_flags(const memmap_t *m)
-{
-    if (m->kind == MEMMAP_KIND_ANON)
-        return MEMMAP_READ | MEMMAP_WRITE | (m->flags & MEMMAP_EXEC);
-    return m->flags;
-}
-
+/* Whether the map makes its own sections (file and anonymous maps) rather
+ * than mapping a named object's. */
 static int owns_section(const memmap_t *m)
 {
-    return m->kind != MEMMAP_KIND_SHM;
+    return m->os.ops->create_section != NULL;
 }
 
-/* A section for a file or anonymous map covering size bytes. */
-static HANDLE create_section(const memmap_t *m, uint64_t size)
-{
-    HANDLE file = m->kind == MEMMAP_KIND_FILE ? m->os.file : INVALID_HANDLE_VALUE;
-    return CreateFileMappingW(file, NULL, memmap_win32_section_protection(access_flags(m)),
-                              (DWORD)(size >> 32), (DWORD)size, NULL);
-}
-
-/* Why create_section failed.  For pagefile-backed memory every argument but
- * the size is ours, so Wine's "invalid parameter" means a size no commit
- * limit could hold: out of memory, as Windows itself reports it. */
-static int section_error(const memmap_t *m)
-{
-    DWORD error = GetLastError();
-    if (m->kind == MEMMAP_KIND_ANON && error == ERROR_INVALID_PARAMETER)
-        return memmap_fail_os(MEMMAP_ENOMEM, (int)error);
-    return memmap_os_error((int)error);
-}
-
+/* Anonymous maps already carry MEMMAP_WRITE: m->flags is what the section and view need. */
 static void *map_view(const memmap_t *m, HANDLE section, uint64_t offset, size_t size, void *base)
 {
-    return MapViewOfFileEx(section, memmap_win32_view_access(access_flags(m)),
+    return MapViewOfFileEx(section, memmap_win32_view_access(m->flags),
                            (DWORD)(offset >> 32), (DWORD)offset, size, base);
 }
 
@@ -95,10 +71,10 @@ static int map_at(memmap_t *m, uint64_t map_offset, size_t view_size, void *base
     DWORD error;
 
     if (owns_section(m)) {
+        int rc;
         drop_section(m);
-        section = create_section(m, map_offset + view_size);
-        if (!section)
-            return section_error(m);
+        if ((rc = m->os.ops->create_section(m, map_offset + view_size, &section)) != 0)
+            return rc;
     }
     view = map_view(m, section, map_offset, view_size, base);
     if (!view && base && may_move)
@@ -115,7 +91,8 @@ static int map_at(memmap_t *m, uint64_t map_offset, size_t view_size, void *base
         m->os.section = section;
         m->os.section_size = map_offset + view_size;
     }
-    m->view = view;
+    m->view.base = view;
+    m->view.offset = map_offset;
     m->os.mapped_size = view_size;
     return 0;
 }
@@ -129,29 +106,67 @@ int memmap_os_map(memmap_t *m, uint64_t map_offset, size_t view_size, int popula
     m->flags &= ~MEMMAP_HUGE;
     rc = map_at(m, map_offset, view_size, NULL, 1);
     if (rc == 0)
-        m->view_size = view_size;
+        m->view.length = view_size;
     if (rc == 0 && populate) {
         /* Prefault by reading every page, as MAP_POPULATE does; a page that
          * cannot be read is left for the caller to meet later. */
-        (void)memmap_os_probe(m, m->view, view_size, 0);
+        (void)memmap_os_probe(m, m->view.base, view_size, 0);
     }
     return rc;
 }
 
-int memmap_os_unmap(memmap_t *m)
+int memmap_win32_copy_view(memmap_t *m, unsigned char *dst)
+{
+    unsigned char *src = m->view.base;
+    size_t len = m->view.length, page = memmap_os_page_size();
+    int rc;
+
+    if (memmap_os_guarded_copy(dst, src, len, src, len) == 0)
+        return 0;
+    /* The caller protected some of the pages, which are going anyway: open them for the copy. */
+    if ((rc = memmap_os_protect(m, src, (len + page - 1) / page * page, MEMMAP_READ)) != 0)
+        return rc;
+    return memmap_os_guarded_copy(dst, src, len, src, len);
+}
+
+int memmap_win32_unmap_view(memmap_t *m)
 {
     int rc = 0;
-    if (m->view) {
-        if (!UnmapViewOfFile(m->view))
+    if (m->view.base) {
+        if (!UnmapViewOfFile(m->view.base))
             rc = memmap_win32_last_error();
-        m->view = NULL;
-        m->view_size = 0;
+        m->view.base = NULL;
+        m->view.length = 0;
         m->os.mapped_size = 0;
     }
     /* With the view gone the section is useless, and an open section would
      * stop the file from ever being shortened. */
     drop_section(m);
     return rc;
+}
+
+int memmap_os_unmap(memmap_t *m)
+{
+    if (m->reservation.length)
+        return m->os.ops->release_reservation(m);
+    return memmap_win32_unmap_view(m);
+}
+
+/* --- Reservations: each kind's own way (win32_anon.c, win32_placeholder.c) -- */
+
+int memmap_os_reserve(memmap_t *m, size_t span, int may_move)
+{
+    return m->os.ops->reserve(m, span, may_move);
+}
+
+int memmap_os_map_reserved(memmap_t *m, unsigned char *addr, uint64_t offset, size_t len)
+{
+    return m->os.ops->map_reserved(m, addr, offset, len);
+}
+
+int memmap_os_unmap_reserved(memmap_t *m, unsigned char *addr, size_t len)
+{
+    return m->os.ops->unmap_reserved(m, addr, len);
 }
 
 /* --- Resizing ------------------------------------------------------------ */
@@ -176,18 +191,19 @@ static size_t round_up_to_page(size_t n)
  * taken down and mapped again around the change. */
 static void undo_file_growth(memmap_t *m, const struct memmap_resize_plan *plan)
 {
-    void *base = m->view;
+    void *base = m->view.base;
     size_t mapped = m->os.mapped_size;
     uint64_t map_offset = plan->map_offset;
 
-    if (m->kind != MEMMAP_KIND_FILE || plan->new_file_size <= plan->old_file_size)
+    /* Only a file grows (a named object's size is fixed). */
+    if (plan->new_file_size <= plan->old_file_size)
         return;
     if (base) {
         UnmapViewOfFile(base);
-        m->view = NULL;
+        m->view.base = NULL;
     }
     drop_section(m);
-    (void)memmap_os_set_file_size(m, plan->new_file_size, plan->old_file_size, 0);
+    (void)m->kind->set_size(m, plan->new_file_size, plan->old_file_size, 0);
     if (base)
         (void)map_at(m, map_offset, mapped, base, 1);
 }
@@ -206,51 +222,51 @@ static int fail_after_growth(memmap_t *m, const struct memmap_resize_plan *plan,
  * beyond the size are simply not handed out. */
 static int resize_within_view(memmap_t *m, const struct memmap_resize_plan *plan)
 {
-    size_t page = memmap_os_page_size(), fresh = (m->view_size + page - 1) / page * page;
+    size_t page = memmap_os_page_size(), fresh = (m->view.length + page - 1) / page * page;
 
     /* Whole pages past the old end come back with the map's own access, as new
      * pages do on POSIX, whatever the caller made of them before the shrink. */
     if (plan->new_view_size > fresh) {
         unsigned access = MEMMAP_READ | (m->flags & MEMMAP_EXEC) |
                           ((m->flags & (MEMMAP_WRITE | MEMMAP_COPY)) ? MEMMAP_WRITE : 0);
-        int rc = memmap_os_protect(m, (unsigned char *)m->view + fresh, plan->new_view_size - fresh, access);
+        int rc = memmap_os_protect(m, m->view.base + fresh, plan->new_view_size - fresh, access);
         if (rc != 0)
             return rc;
     }
-    /* Memory handed out again after a shrink must read as new zeroed memory,
-     * as on POSIX.  The caller may have protected its last kept page: refuse,
-     * never fault. */
-    if (m->kind == MEMMAP_KIND_ANON && plan->new_view_size > m->view_size &&
-        memmap_os_guarded_zero((unsigned char *)m->view + m->view_size, plan->new_view_size - m->view_size) != 0)
+    /* Anonymous memory has no file to read back from: bytes handed out again
+     * after a shrink must read as new zeroed memory, as on POSIX.  The caller
+     * may have protected its last kept page: refuse, never fault. */
+    if (memmap_is_anonymous(m) && plan->new_view_size > m->view.length &&
+        memmap_os_guarded_zero(m->view.base + m->view.length, plan->new_view_size - m->view.length) != 0)
         return memmap_fail(MEMMAP_EACCES);
-    m->view_size = plan->new_view_size;
+    m->view.length = plan->new_view_size;
     return 0;
 }
 
 /* Shortening the file: every view and section must go first. */
 static int resize_shrinking_file(memmap_t *m, const struct memmap_resize_plan *plan)
 {
-    void *base = m->view;
+    void *base = m->view.base;
     size_t old_mapped = m->os.mapped_size;
     int rc, os_code;
 
     if (base && !UnmapViewOfFile(base))
         return memmap_win32_last_error();
-    m->view = NULL;
+    m->view.base = NULL;
     drop_section(m);
-    rc = memmap_os_set_file_size(m, plan->old_file_size, plan->new_file_size, 0);
+    rc = m->kind->set_size(m, plan->old_file_size, plan->new_file_size, 0);
     if (rc == 0 && plan->new_view_size > 0)
         rc = map_at(m, plan->map_offset, plan->new_view_size, base, plan->may_move);
     if (rc == 0) {
         if (plan->new_view_size == 0)
             m->os.mapped_size = 0;
-        m->view_size = plan->new_view_size;
+        m->view.length = plan->new_view_size;
         return 0;
     }
     /* Put back the old size (the cut-off bytes are lost: they read as zeros)
      * and the old view. */
     os_code = memmap_last_os_error();
-    (void)memmap_os_set_file_size(m, plan->new_file_size, plan->old_file_size, 0);
+    (void)m->kind->set_size(m, plan->new_file_size, plan->old_file_size, 0);
     if (base)
         (void)map_at(m, plan->map_offset, old_mapped, base, 1);
     return memmap_fail_os(rc, os_code);
@@ -260,8 +276,8 @@ static int resize_shrinking_file(memmap_t *m, const struct memmap_resize_plan *p
  * ones, at the same address when the address space after the view is free. */
 static int resize_growing_view(memmap_t *m, const struct memmap_resize_plan *plan)
 {
-    unsigned char *old_view = m->view;
-    HANDLE old_section = m->os.section, new_section;
+    unsigned char *old_view = m->view.base;
+    HANDLE old_section = m->os.section, new_section = old_section;
     size_t new_size = plan->new_view_size;
     uint64_t new_section_size = plan->map_offset + new_size;
     int in_place, rc;
@@ -273,18 +289,14 @@ static int resize_growing_view(memmap_t *m, const struct memmap_resize_plan *pla
         return memmap_fail(MEMMAP_EBUSY);
     if (plan->new_file_size > plan->old_file_size) {
         /* Growing a file is allowed while it is mapped. */
-        rc = memmap_os_set_file_size(m, plan->old_file_size, plan->new_file_size, plan->allocate);
+        rc = m->kind->set_size(m, plan->old_file_size, plan->new_file_size, plan->allocate);
         if (rc)
             return rc;
     }
-    if (owns_section(m)) {
-        new_section = create_section(m, new_section_size);
-        if (!new_section)
-            return fail_after_growth(m, plan, section_error(m));
-    } else {
-        new_section = old_section; /* shared memory: the object, whose size set_file_size checked */
-    }
-    if (m->kind == MEMMAP_KIND_ANON) {
+    /* Shared memory maps the object itself, whose size set_size checked. */
+    if (owns_section(m) && (rc = m->os.ops->create_section(m, new_section_size, &new_section)) != 0)
+        return fail_after_growth(m, plan, rc);
+    if (memmap_is_anonymous(m)) {
         /* Anonymous contents live only in the old section: copy them over
          * through a temporary view of the new one. */
         void *copy = map_view(m, new_section, 0, new_size, NULL);
@@ -293,7 +305,7 @@ static int resize_growing_view(memmap_t *m, const struct memmap_resize_plan *pla
             CloseHandle(new_section);
             return rc;
         }
-        memcpy(copy, old_view, m->view_size);
+        memcpy(copy, old_view, m->view.length);
         if (in_place)
             UnmapViewOfFile(copy);
         else
@@ -311,7 +323,7 @@ static int resize_growing_view(memmap_t *m, const struct memmap_resize_plan *pla
             void *back = map_view(m, old_section, plan->map_offset, m->os.mapped_size, old_view);
             if (!back)
                 back = map_view(m, old_section, plan->map_offset, m->os.mapped_size, NULL);
-            m->view = back;
+            m->view.base = back;
             if (!back)
                 m->os.mapped_size = 0;
             if (new_section != old_section)
@@ -335,9 +347,9 @@ static int resize_growing_view(memmap_t *m, const struct memmap_resize_plan *pla
         m->os.section = new_section;
         m->os.section_size = new_section_size;
     }
-    m->view = view;
+    m->view.base = view;
     m->os.mapped_size = new_size;
-    m->view_size = new_size;
+    m->view.length = new_size;
     return 0;
 }
 
@@ -345,21 +357,20 @@ int memmap_os_resize(memmap_t *m, const struct memmap_resize_plan *plan)
 {
     int rc;
 
-    if (m->kind == MEMMAP_KIND_SHM && plan->new_file_size != plan->old_file_size)
-        return memmap_fail(MEMMAP_ENOTSUP); /* a named section's size is fixed */
+    if (m->os.ops->fixed_size && plan->new_file_size != plan->old_file_size)
+        return memmap_fail(MEMMAP_ENOTSUP);
     if (plan->new_file_size < plan->old_file_size)
         return resize_shrinking_file(m, plan);
-    if (m->view && plan->new_view_size <= m->os.mapped_size) {
+    if (m->view.base && plan->new_view_size <= m->os.mapped_size) {
         if (plan->new_view_size == 0) {
-            if ((rc = memmap_os_unmap(m)) != 0)
+            if ((rc = memmap_win32_unmap_view(m)) != 0)
                 return rc;
-            m->view_size = 0;
             m->flags &= ~MEMMAP_HUGE; /* nothing left in large pages */
             return 0;
         }
         return resize_within_view(m, plan);
     }
-    if (m->view) {
+    if (m->view.base) {
         /* The larger section has normal pages: large ones are made only by memmap_anon. */
         if ((rc = resize_growing_view(m, plan)) == 0)
             m->flags &= ~MEMMAP_HUGE;
@@ -369,13 +380,13 @@ int memmap_os_resize(memmap_t *m, const struct memmap_resize_plan *plan)
     if (plan->new_view_size == 0)
         return 0;
     if (plan->new_file_size > plan->old_file_size) {
-        rc = memmap_os_set_file_size(m, plan->old_file_size, plan->new_file_size, plan->allocate);
+        rc = m->kind->set_size(m, plan->old_file_size, plan->new_file_size, plan->allocate);
         if (rc)
             return rc;
     }
     rc = map_at(m, plan->map_offset, plan->new_view_size, NULL, 1);
     if (rc)
         return fail_after_growth(m, plan, rc);
-    m->view_size = plan->new_view_size;
+    m->view.length = plan->new_view_size;
     return 0;
 }

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* Operations on a range of a view: sync, protection, advice and locking. */
+/* Operations on a range of a view: writing back, protection, advice and locking. */
 #include "win32.h"
 
 /* PrefetchVirtualMemory appeared in Windows 8 (kernelbase.dll under Wine). */
 typedef BOOL (WINAPI *prefetch_fn)(HANDLE, ULONG_PTR, WIN32_MEMORY_RANGE_ENTRY *, ULONG);
 
-int memmap_os_sync(memmap_t *m, void *addr, size_t len, int durable)
+static int flush_view(unsigned char *addr, size_t len, void *arg)
 {
     int attempt;
 
+    (void)arg;
     /* FlushViewOfFile may fail with ERROR_LOCK_VIOLATION while the cache
      * manager holds the pages (documented as transient): try again a little.
      * len 0 (an empty map whose file size changed) has only the size to flush. */
@@ -17,20 +18,28 @@ int memmap_os_sync(memmap_t *m, void *addr, size_t len, int durable)
             return memmap_win32_last_error();
         Sleep(1);
     }
-    /* FlushViewOfFile only starts writing.  FlushFileBuffers waits for the
-     * data and the file's metadata (its size too) to reach the disk; it needs
-     * write access, which a map that can change the file has. */
-    if (durable && m->kind == MEMMAP_KIND_FILE && (m->flags & MEMMAP_WRITE)) {
-        if (!FlushFileBuffers(m->os.file))
-            return memmap_win32_last_error();
-    }
+    return 0;
+}
+
+int memmap_win32_flush(memmap_t *m, void *addr, size_t len)
+{
+    return memmap_win32_on_views(m, addr, len, flush_view, NULL);
+}
+
+static int protect_view(unsigned char *addr, size_t len, void *protection)
+{
+    DWORD old;
+    /* A view allows at most the access of its section: EXEC on a map created
+     * without MEMMAP_EXEC fails here with access denied. */
+    if (!VirtualProtect(addr, len, *(DWORD *)protection, &old))
+        return memmap_win32_last_error();
     return 0;
 }
 
 int memmap_os_protect(memmap_t *m, void *addr, size_t len, unsigned prot)
 {
     int exec = (prot & MEMMAP_EXEC) != 0;
-    DWORD protection, old;
+    DWORD protection;
 
     if (prot == MEMMAP_NONE)
         protection = PAGE_NOACCESS;
@@ -40,11 +49,7 @@ int memmap_os_protect(memmap_t *m, void *addr, size_t len, unsigned prot)
         protection = exec ? PAGE_EXECUTE_READWRITE : PAGE_READWRITE;
     else
         protection = exec ? PAGE_EXECUTE_READ : PAGE_READONLY;
-    /* A view allows at most the access of its section: EXEC on a map created
-     * without MEMMAP_EXEC fails here with access denied. */
-    if (!VirtualProtect(addr, len, protection, &old))
-        return memmap_win32_last_error();
-    return 0;
+    return memmap_win32_on_views(m, addr, len, protect_view, &protection);
 }
 
 int memmap_os_advise(memmap_t *m, void *addr, size_t len, int advice)
@@ -87,10 +92,10 @@ static int grow_working_set(size_t len)
     return ok;
 }
 
-int memmap_os_lock(memmap_t *m, void *addr, size_t len)
+static int lock_view(unsigned char *addr, size_t len, void *arg)
 {
     DWORD error;
-    (void)m;
+    (void)arg;
     if (VirtualLock(addr, len))
         return 0;
     error = GetLastError();
@@ -104,11 +109,21 @@ int memmap_os_lock(memmap_t *m, void *addr, size_t len)
     return memmap_os_error((int)error);
 }
 
-int memmap_os_unlock(memmap_t *m, void *addr, size_t len)
+int memmap_os_lock(memmap_t *m, void *addr, size_t len)
 {
-    (void)m;
+    return memmap_win32_on_views(m, addr, len, lock_view, NULL);
+}
+
+static int unlock_view(unsigned char *addr, size_t len, void *arg)
+{
+    (void)arg;
     /* Unlocking pages that are not locked succeeds on POSIX. */
     if (VirtualUnlock(addr, len) || GetLastError() == ERROR_NOT_LOCKED)
         return 0;
     return memmap_win32_last_error();
+}
+
+int memmap_os_unlock(memmap_t *m, void *addr, size_t len)
+{
+    return memmap_win32_on_views(m, addr, len, unlock_view, NULL);
 }

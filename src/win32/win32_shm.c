@@ -197,6 +197,7 @@ int memmap_os_shm_open(memmap_t *m, const char *name, size_t length, int *create
     }
     m->os.section = section;
     m->os.section_size = size;
+    m->os.ops = &memmap_win32_shm_ops;
     return 0;
 }
 
@@ -212,3 +213,49 @@ void memmap_os_shm_discard(const char *name)
     /* The object died when the failed map closed its creating handle: nothing is left to remove. */
     (void)name;
 }
+
+/* The size recorded beside the object's data when it was opened. */
+static int describe_shm(memmap_t *m, enum memmap_file_type *type, uint64_t *size)
+{
+    *type = MEMMAP_FILE_REGULAR;
+    *size = m->os.section_size;
+    return 0;
+}
+
+/* A pagefile-backed section has the size it was created with for its whole
+ * life (NtExtendSection is not public and missing under Wine). */
+static int set_shm_size(memmap_t *m, uint64_t old_size, uint64_t new_size, int allocate)
+{
+    (void)old_size;
+    (void)allocate;
+    return new_size == m->os.section_size ? 0 : memmap_fail(MEMMAP_ENOTSUP);
+}
+
+/* Pagefile-backed memory has no disk file to wait for: writing the view
+ * back is all a sync can do. */
+static int sync_shm(memmap_t *m, void *addr, size_t len, int durable)
+{
+    (void)durable;
+    return memmap_win32_flush(m, addr, len);
+}
+
+static int release_shm(memmap_t *m)
+{
+    int rc = 0;
+    if (m->os.section && !CloseHandle(m->os.section))
+        rc = memmap_win32_last_error();
+    m->os.section = NULL;
+    m->os.section_size = 0;
+    return rc;
+}
+
+const struct memmap_kind memmap_os_shm_kind = {
+    "shared memory", describe_shm, set_shm_size, sync_shm, release_shm,
+};
+
+/* Views map the object itself (no section of their own). */
+const struct memmap_win32_ops memmap_win32_shm_ops = {
+    NULL, 1,
+    memmap_win32_placeholder_reserve, memmap_win32_placeholder_map,
+    memmap_win32_placeholder_unmap, memmap_win32_placeholder_release,
+};
