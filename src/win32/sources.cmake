@@ -8,6 +8,7 @@ set(MEMMAP_BACKEND_SOURCES
   src/win32/win32_anon.c
   src/win32/win32_map.c
   src/win32/win32_placeholder.c
+  src/win32/win32_ring.c
   src/win32/win32_range.c
   src/win32/win32_guard.c
   src/win32/win32_describe.c

@@ -42,6 +42,14 @@ int memmap_win32_placeholder_map(memmap_t *m, unsigned char *addr, uint64_t offs
 int memmap_win32_placeholder_unmap(memmap_t *m, unsigned char *addr, size_t len);
 int memmap_win32_placeholder_release(memmap_t *m);
 
+/* Rings without placeholders (win32_ring.c): maps m's section twice, back to
+ * back, at free address space found and given back first, trying up to
+ * attempts times; MEMMAP_ENOMEM when every attempt lost the address.  race,
+ * when not NULL, runs between giving the space back and mapping there: tests
+ * use it to be the thread that takes the address. */
+typedef void (*memmap_win32_race_fn)(void *base, size_t span);
+int memmap_win32_mirror_at_free_address(memmap_t *m, size_t length, int attempts, memmap_win32_race_fn race);
+
 /* Runs fn over [addr, addr+len) one OS view at a time: calls such as
  * VirtualProtect and FlushViewOfFile refuse a range that spans two views,
  * and a placeholder reservation holds several.  The first failure stops it. */
