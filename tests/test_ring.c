@@ -172,8 +172,9 @@ TEST(named_ring_is_shared_and_exclusive_create_works)
     CHECK(memcmp(memmap_data(b), "red", 3) == 0);
     CHECK(memcmp((unsigned char *)memmap_data(b) + len - 3, "shared", 6) == 0);
     /* Another length is another ring. */
-    CHECK_CODE(memmap_ring(&b, name, 2 * len, MEMMAP_WRITE), MEMMAP_EINVAL);
     CHECK_OK(memmap_close(b));
+    CHECK_CODE(memmap_ring(&b, name, 2 * len, MEMMAP_WRITE), MEMMAP_EINVAL);
+    CHECK(b == NULL);
     CHECK_OK(memmap_close(a));
     CHECK_OK(memmap_shm_unlink(name));
 }
