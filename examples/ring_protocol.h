@@ -51,7 +51,7 @@
 
 #define RING_MAGIC 0x52696e67u /* "Ring": the block is filled in */
 #define RING_VERSION 1u
-#define RING_SPINS 2000        /* polls before sleeping: a few microseconds */
+#define RING_SPINS 2000        /* polls before sleeping (a few microseconds), by default */
 #define RING_SLICE_MS 100      /* longest sleep before the peer is checked */
 #define RING_NAP_US 200        /* the nap where no futex or event exists */
 
@@ -97,6 +97,7 @@ enum ring_wait_result {
 
 /* How this process sleeps and watches the other side (its own handles). */
 struct ring_waiter {
+    int spins;          /* polls before sleeping: RING_SPINS, 0 to sleep at once */
 #ifdef _WIN32
     HANDLE sleep_event; /* set by the peer when it rings our doorbell */
     HANDLE wake_event;  /* the one we set to ring the peer's */
@@ -133,6 +134,7 @@ static inline void ring_cpu_relax(void)
 static inline void ring_waiter_init(struct ring_waiter *w)
 {
     memset(w, 0, sizeof *w);
+    w->spins = RING_SPINS;
 #ifndef _WIN32
     w->peer_fd = -1;
 #endif
@@ -250,7 +252,7 @@ static inline enum ring_wait_result ring_wait(const uint64_t *counter, uint64_t 
                                               struct ring_doorbell *bell, const struct ring_waiter *w)
 {
     int spin;
-    for (spin = 0; spin < RING_SPINS; spin++) {
+    for (spin = 0; spin < w->spins; spin++) {
         if (ring_load(counter) != seen || __atomic_load_n(end, __ATOMIC_ACQUIRE))
             return RING_READY;
         ring_cpu_relax();
