@@ -43,7 +43,8 @@ static const char help_text[] =
 "  -l LENGTH   the ring's length in bytes, a multiple of the system's\n"
 "              allocation granularity (64 KiB on Windows); K and M suffixes\n"
 "              (default 1M)\n"
-"  -w SECONDS  how long to wait for the other side to appear (default 30)\n"
+"  -w SECONDS  how long to wait for the other side to appear, 1 to 86400\n"
+"              (default 30)\n"
 "\n"
 "NAME follows memmap_shm_open's rules ([A-Za-z0-9._-]), at most 196\n"
 "characters: NAME.ctl names the control block.\n"
@@ -55,6 +56,7 @@ static const char help_text[] =
 
 #define DEFAULT_LENGTH ((size_t)1 << 20)
 #define DEFAULT_WAIT_SECONDS 30
+#define MAX_WAIT_SECONDS 86400 /* a day: the waits count milliseconds in an unsigned */
 #define ATTACH_POLL_MS 10 /* how often a side looks for the other one while attaching */
 
 struct endpoint {
@@ -398,7 +400,7 @@ int main(int argc, char **argv)
     for (i = 2; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "-l") && (e.length = parse_length(argv[i + 1])) != 0)
             continue;
-        if (!strcmp(argv[i], "-w") && atoi(argv[i + 1]) > 0) {
+        if (!strcmp(argv[i], "-w") && atoi(argv[i + 1]) > 0 && atoi(argv[i + 1]) <= MAX_WAIT_SECONDS) {
             seconds = (unsigned)atoi(argv[i + 1]);
             continue;
         }
