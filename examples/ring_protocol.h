@@ -43,9 +43,14 @@
 #  include <time.h>
 #  include <unistd.h>
 #  ifdef __linux__
-#    include <linux/futex.h>
 #    include <poll.h>
 #    include <sys/syscall.h>
+/* The kernel's values (linux/futex.h), spelled here because musl's
+ * toolchain ships no linux/ headers. */
+#    ifndef FUTEX_WAIT
+#      define FUTEX_WAIT 0
+#      define FUTEX_WAKE 1
+#    endif
 #  endif
 #endif
 
