@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -77,7 +78,18 @@ struct stream {
     unsigned char *ring_data;     /* the ring, mapped before the fork */
     struct ring_control *control; /* in MAP_SHARED anonymous memory */
     uint64_t *child_result;       /* the words the child checked, ~0 on a mismatch */
+    double cpu_seconds;           /* both processes' CPU time, over every round */
+    double wall_seconds;          /* the rounds' wall time */
 };
+
+/* CPU time (user + system) of this process, or of its reaped children. */
+static double cpu_time(int who)
+{
+    struct rusage r;
+    getrusage(who, &r);
+    return (double)r.ru_utime.tv_sec + (double)r.ru_utime.tv_usec * 1e-6 + (double)r.ru_stime.tv_sec +
+           (double)r.ru_stime.tv_usec * 1e-6;
+}
 
 static void write_all(int fd, const void *buf, size_t len)
 {
@@ -188,7 +200,7 @@ static double run_stream(void *ctx, uint64_t *checksum)
     struct stream *s = ctx;
     int fds[2] = {-1, -1}, status;
     pid_t parent = getpid(), child;
-    double start;
+    double start, cpu_before = cpu_time(RUSAGE_SELF) + cpu_time(RUSAGE_CHILDREN);
 
     *s->child_result = 0;
     if (s->transport == VIA_RING) {
@@ -222,6 +234,8 @@ static double run_stream(void *ctx, uint64_t *checksum)
     if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
         bench_die("the consumer failed");
     start = bench_now() - start;
+    s->cpu_seconds += cpu_time(RUSAGE_SELF) + cpu_time(RUSAGE_CHILDREN) - cpu_before;
+    s->wall_seconds += start;
     if (*s->child_result == ~(uint64_t)0)
         bench_die("the consumer found words that differ from what was produced");
     *checksum = *s->child_result;
@@ -236,8 +250,12 @@ static void *shared_anonymous(size_t bytes)
     return p;
 }
 
-static void stream_group(const struct bench_config *cfg, size_t record, const char *id, const char *title)
+static void stream_group(const struct bench_config *cfg, size_t record, const char *id, const char *title,
+                         const char *size_name)
 {
+    static const char cores_title[] = "cores the two processes had: CPU time / wall time, all rounds (2 = both "
+                                      "cores all the time; less: other jobs had them, or a side slept)";
+    char label[96];
     struct bench_group g;
     struct stream s[4];
     memmap_t *ring;
@@ -266,6 +284,10 @@ static void stream_group(const struct bench_config *cfg, size_t record, const ch
     bench_group_add(&g, "ring, records straddling the wrap", run_stream, &s[3], 0);
     bench_group_run(&g);
     bench_group_report(&g, cfg);
+    for (i = 0; i < 4; i++) {
+        snprintf(label, sizeof label, "%s records: %s", size_name, g.contenders[i].name);
+        bench_report_value(cfg, "ring_cores", cores_title, label, "cores", s[i].cpu_seconds / s[i].wall_seconds);
+    }
     memmap_close(ring);
     munmap(shared, 4096);
 }
@@ -280,7 +302,7 @@ void bench_case_ring_stream(const struct bench_config *cfg)
     for (i = 0; i < 3; i++) {
         snprintf(titles[i], sizeof titles[i], "%.1f GiB between two processes in %s records",
                  (double)cfg->ring_size / (1 << 30), names[i]);
-        stream_group(cfg, records[i], ids[i], titles[i]);
+        stream_group(cfg, records[i], ids[i], titles[i], names[i]);
     }
 }
 

@@ -360,12 +360,17 @@ RING_GROUPS = (("ring_4k", "4 KiB"), ("ring_64k", "64 KiB"), ("ring_1m", "1 MiB"
 RING_STRADDLE = "ring, records straddling the wrap"
 
 
-def ring_stream_note(group):
-    """The ring's and the pipe's speed, the figures a ratio hides."""
+def ring_stream_note(group, values, size):
+    """The ring's and the pipe's speed, the figures a ratio hides, and the cores the two processes
+    had: far below 2, other jobs held the machine and the ring could not run its two sides at once."""
     ring, pipe = group.find("ring"), group.find("pipe")
     if ring is None or pipe is None:
         return ""
-    return "ring %s, pipe %s" % (ring.display(), pipe.display())
+    note = "ring %s, pipe %s" % (ring.display(), pipe.display())
+    cores = value_of(values, "ring_cores", "%s records: ring" % size)
+    if cores is not None:
+        note += "; the ring's two processes had %.2f of the 2 cores" % cores
+    return note
 
 
 def ring_checks(groups, values):
@@ -373,9 +378,9 @@ def ring_checks(groups, values):
     g = lambda key: groups.get(key, Group(key, key))
     out = [
         timed_check("64 KiB records: ring vs pipe (speed)", g("ring_64k"), "ring", "pipe", 3.0, True,
-                    ring_stream_note(g("ring_64k"))),
+                    ring_stream_note(g("ring_64k"), values, "64 KiB")),
         timed_check("1 MiB records: ring vs pipe (speed)", g("ring_1m"), "ring", "pipe", 5.0, True,
-                    ring_stream_note(g("ring_1m"))),
+                    ring_stream_note(g("ring_1m"), values, "1 MiB")),
     ]
     for group_id, size in RING_GROUPS:
         out.append(timed_check("%s records straddling the wrap vs not (speed)" % size, g(group_id), RING_STRADDLE,
@@ -491,8 +496,9 @@ RING_INTRO = ("*ring_stream*: a parent produces the bytes in records and a forke
               "(the plain ring's never do). One round: fork, the whole stream, the child's exit; wall clock, "
               "contenders interleaved, order rotated every round, after one warm-up round. *ring_pingpong*: one "
               "byte there and back, one ring (or pipe) each way, every round trip timed; the ring's sides spin "
-              "about 2,000 polls before sleeping on the futex, or sleep at once. Other jobs share this 2-core "
-              "machine: the load average is in the list above.")
+              "64 polls (about 3 µs here) before sleeping on the futex, or sleep at once. Other jobs share this "
+              "2-core machine: the load average is in the list above, and *cores* says how much of the machine "
+              "each contender's two processes had (CPU time over wall time).")
 
 
 def section_markdown(groups, values, args):

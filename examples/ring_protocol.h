@@ -56,7 +56,10 @@
 
 #define RING_MAGIC 0x52696e67u /* "Ring": the block is filled in */
 #define RING_VERSION 1u
-#define RING_SPINS 2000        /* polls before sleeping (a few microseconds), by default */
+#ifndef RING_SPINS
+#  define RING_SPINS 64        /* polls before sleeping, by default: 3 µs here (a pause is 49 ns on
+                                  this AMD EPYC, 10 to 40 on others) */
+#endif
 #define RING_SLICE_MS 100      /* longest sleep before the peer is checked */
 #define RING_NAP_US 200        /* the nap where no futex or event exists */
 
@@ -264,7 +267,9 @@ static inline enum ring_wait_result ring_wait(const uint64_t *counter, uint64_t 
     }
     for (;;) {
         uint32_t bell_seen = __atomic_load_n(&bell->seq, __ATOMIC_ACQUIRE);
-        __atomic_store_n(&bell->sleeping, 1, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&bell->sleeping, 1, __ATOMIC_RELAXED);
+        /* Pairs with the fence in ring_ring: either we see the progress, or it sees us asleep. */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
         if (ring_load(counter) != seen || __atomic_load_n(end, __ATOMIC_ACQUIRE))
             break;
         ring_sleep(bell, bell_seen, w);
