@@ -14,6 +14,7 @@
  * the two in either order.  The protocol is in ring_protocol.h.
  */
 #define _GNU_SOURCE /* syscall, kill and nanosleep under -std=c99 (ring_protocol.h) */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,13 @@ static int fail(const struct endpoint *e, const char *what, int code)
     return 1;
 }
 
+/* For a failed read or write of the standard streams: errno says why. */
+static int fail_io(const struct endpoint *e, const char *what)
+{
+    fprintf(stderr, "ring_pipe: %s: %s: %s\n", e->name, what, strerror(errno));
+    return 1;
+}
+
 static void close_endpoint(struct endpoint *e)
 {
     ring_forget_peer(&e->waiter);
@@ -186,7 +194,8 @@ static int wait_for_sender(struct endpoint *e, unsigned seconds)
         fprintf(stderr, "ring_pipe: %s: no sender attached within %u s\n", e->name, seconds);
         return 1;
     }
-    if (ring_watch_peer(&e->waiter, sender) != 0) {
+    /* A sender that has already ended its stream may be gone: what it sent is still here. */
+    if (ring_watch_peer(&e->waiter, sender) != 0 && !__atomic_load_n(&e->control->done, __ATOMIC_ACQUIRE)) {
         fprintf(stderr, "ring_pipe: %s: the sender (process %llu) exited before sending\n", e->name,
                 (unsigned long long)sender);
         return 1;
@@ -218,8 +227,10 @@ static int receive(struct endpoint *e)
         /* A quarter of the ring at most, so the sender can refill behind us. */
         n = write_output(e->data + tail % e->length, ready < e->length / 4 ? ready : e->length / 4);
         if (n <= 0) {
+            int why = errno;
             ring_close(c, &e->waiter);
-            return fail(e, "cannot write the standard output", 0);
+            errno = why;
+            return fail_io(e, "cannot write the standard output");
         }
         tail = ring_consume(c, tail, (size_t)n, &e->waiter);
     }
@@ -336,8 +347,10 @@ static int send_input(struct endpoint *e)
         /* A quarter of the ring at most, so the receiver can start on it early. */
         n = read_input(e->data + head % e->length, room < e->length / 4 ? room : e->length / 4);
         if (n < 0) {
+            int why = errno;
             ring_finish(c, RING_FAILED, &e->waiter);
-            return fail(e, "cannot read the standard input", 0);
+            errno = why;
+            return fail_io(e, "cannot read the standard input");
         }
         if (n == 0)
             break;
