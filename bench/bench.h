@@ -70,6 +70,8 @@ struct bench_config {
     uint64_t cold_reads;  /* cold random reads per round */
     uint64_t anon_size;   /* the anonymous memory of the TLB case */
     uint64_t tlb_reads;   /* random reads per round over it */
+    uint64_t ring_size;   /* bytes moved between two processes per round (ring_stream) */
+    uint64_t pings;       /* one-byte round trips per contender (ring_pingpong) */
     int reps;            /* 0: each case's default */
     const char *dir;     /* where data files live */
     FILE *tsv;           /* machine-readable results, or NULL */
@@ -151,5 +153,8 @@ void bench_case_tlb(const struct bench_config *cfg);
 /* bench_grow.c: growing a file in place (issue 11). */
 void bench_case_append_read(const struct bench_config *cfg);
 void bench_case_record_resize(const struct bench_config *cfg);
+/* bench_ring.c: a byte stream between two processes (issue 12). */
+void bench_case_ring_stream(const struct bench_config *cfg);
+void bench_case_ring_pingpong(const struct bench_config *cfg);
 
 #endif

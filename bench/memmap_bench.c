@@ -5,9 +5,10 @@
  *   memmap_bench [--size 1G] [--write-size 256M] [--reads 1000000]
  *                [--open-iterations 100000] [--reps N] [--dir DIR]
  *                [--cold-reads 5000] [--anon-size 4G] [--tlb-reads 5000000]
+ *                [--ring-size 4G] [--pings 20000]
  *                [--tsv FILE] [--cases bandwidth,scan,random,open,append,sync,
  *                                     cold_scan,cold_random,tlb,append_read,
- *                                     record_resize]
+ *                                     record_resize,ring_stream,ring_pingpong]
  *                [--samples 1] [--wall-clock 1]
  *   memmap_bench --open-loop memmap|raw|raw_handle --iterations N [--dir DIR]
  *
@@ -58,10 +59,10 @@ static void usage(void)
     fputs("usage: memmap_bench [--size 1G] [--write-size 256M] [--reads N] [--open-iterations N]\n"
           "                    [--reps N] [--dir DIR] [--tsv FILE] [--cases a,b,...]\n"
           "                    [--cold-reads N] [--anon-size 4G] [--tlb-reads N]\n"
-          "                    [--samples 1] [--wall-clock 1]\n"
+          "                    [--ring-size 4G] [--pings N] [--samples 1] [--wall-clock 1]\n"
           "       memmap_bench --open-loop memmap|raw|raw_handle --iterations N [--dir DIR]\n"
           "cases: bandwidth scan random guard open append sync cold_scan cold_random tlb\n"
-          "       append_read record_resize\n",
+          "       append_read record_resize ring_stream ring_pingpong\n",
           stderr);
     exit(2);
 }
@@ -80,6 +81,8 @@ int main(int argc, char **argv)
     cfg.cold_reads = 5000;
     cfg.anon_size = (uint64_t)4 << 30;
     cfg.tlb_reads = 5000000;
+    cfg.ring_size = (uint64_t)4 << 30;
+    cfg.pings = 20000;
     cfg.dir = ".";
     for (i = 1; i < argc; i++) {
         const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -101,6 +104,10 @@ int main(int argc, char **argv)
             cfg.anon_size = parse_size(value);
         else if (strcmp(arg, "--tlb-reads") == 0)
             cfg.tlb_reads = parse_size(value);
+        else if (strcmp(arg, "--ring-size") == 0)
+            cfg.ring_size = parse_size(value);
+        else if (strcmp(arg, "--pings") == 0)
+            cfg.pings = parse_size(value);
         else if (strcmp(arg, "--reps") == 0)
             cfg.reps = atoi(value);
         else if (strcmp(arg, "--dir") == 0)
@@ -155,6 +162,10 @@ int main(int argc, char **argv)
         bench_case_append_read(&cfg);
     if (case_selected(cases, "record_resize"))
         bench_case_record_resize(&cfg);
+    if (case_selected(cases, "ring_stream"))
+        bench_case_ring_stream(&cfg);
+    if (case_selected(cases, "ring_pingpong"))
+        bench_case_ring_pingpong(&cfg);
 
     if (cfg.tsv)
         fclose(cfg.tsv);

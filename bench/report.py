@@ -356,6 +356,45 @@ def grow_checks(groups, values):
     ]
 
 
+RING_GROUPS = (("ring_4k", "4 KiB"), ("ring_64k", "64 KiB"), ("ring_1m", "1 MiB"))
+RING_STRADDLE = "ring, records straddling the wrap"
+
+
+def ring_stream_note(group, values, size):
+    """The ring's and the pipe's speed, the figures a ratio hides, and the cores the two processes
+    had: far below 2, other jobs held the machine and the ring could not run its two sides at once."""
+    ring, pipe = group.find("ring"), group.find("pipe")
+    if ring is None or pipe is None:
+        return ""
+    note = "ring %s, pipe %s" % (ring.display(), pipe.display())
+    cores = value_of(values, "ring_cores", "%s records: ring" % size)
+    if cores is not None:
+        note += "; the ring's two processes had %.2f of the 2 cores" % cores
+    return note
+
+
+def ring_checks(groups, values):
+    """The targets of issue 12: the ring against a pipe, and records across the wrap."""
+    g = lambda key: groups.get(key, Group(key, key))
+    out = [
+        timed_check("64 KiB records: ring vs pipe (speed)", g("ring_64k"), "ring", "pipe", 3.0, True,
+                    ring_stream_note(g("ring_64k"), values, "64 KiB")),
+        timed_check("1 MiB records: ring vs pipe (speed)", g("ring_1m"), "ring", "pipe", 5.0, True,
+                    ring_stream_note(g("ring_1m"), values, "1 MiB")),
+    ]
+    for group_id, size in RING_GROUPS:
+        out.append(timed_check("%s records straddling the wrap vs not (speed)" % size, g(group_id), RING_STRADDLE,
+                               "ring", 1.0, True, "no slower: 1.00× or more, within the noise"))
+    ring = value_of(values, "ring_pingpong", "ring (spin, then futex): median")
+    pipe = value_of(values, "ring_pingpong", "pipe: median")
+    asleep = value_of(values, "ring_pingpong", "ring (futex at once, no spin): median")
+    if ring and pipe:
+        out.append(Check("one-byte round trip: ring (spin, then futex) vs pipe (median, speed)", pipe / ring, 1.0,
+                         True, "no target in the issue; sleeping at once on the futex: %.1f µs, a pipe: %.1f µs"
+                         % (asleep or 0.0, pipe)))
+    return out
+
+
 # --- Markdown -------------------------------------------------------------------
 
 def markdown(groups, values, args):
@@ -380,6 +419,8 @@ def markdown(groups, values, args):
         out += targets_table("## Targets (issue 13)", cache_checks(groups, values))
     if "append_read" in groups or "record_resize" in groups:
         out += targets_table("## Targets (issue 11)", grow_checks(groups, values))
+    if "ring_64k" in groups or "ring_1m" in groups:
+        out += targets_table("## Targets (issue 12)", ring_checks(groups, values))
     if args.note:
         out.append(args.note)
         out.append("")
@@ -444,20 +485,39 @@ GROW_INTRO = ("Every round starts from a new file (the last one removed, then sy
               "every round, after one warm-up round; wall clock.")
 
 
+RING_INTRO = ("*ring_stream*: a parent produces the bytes in records and a forked child checks every 64-bit word "
+              "(the same generator and checker for every contender). Through the ring, ring_pipe's protocol "
+              "(examples/ring_protocol.h: an anonymous memmap_ring of 16 records, at least 256 KiB, and a control "
+              "block with 64-bit head and tail counters, acquire/release, spin then futex) has the producer write "
+              "each record in place in the ring and the consumer check it in place; through a pipe (its default "
+              "64 KiB buffer) and an AF_UNIX socketpair the producer fills a user buffer and write()s it, the "
+              "consumer read()s whole records into a user buffer and checks them there. *straddling the wrap*: "
+              "the ring's counters start half a record in, so one record per lap crosses the end of the ring "
+              "(the plain ring's never do). One round: fork, the whole stream, the child's exit; wall clock, "
+              "contenders interleaved, order rotated every round, after one warm-up round. *ring_pingpong*: one "
+              "byte there and back, one ring (or pipe) each way, every round trip timed; the ring's sides spin "
+              "64 polls (about 3 µs here) before sleeping on the futex, or sleep at once. Other jobs share this "
+              "2-core machine: the load average is in the list above, and *cores* says how much of the machine "
+              "each contender's two processes had (CPU time over wall time).")
+
+
 def section_markdown(groups, values, args):
     """Groups run on their own (page cache, growing in place) as one section of results.md."""
     growing = "append_read" in groups or "record_resize" in groups
+    ringing = any(group_id in groups for group_id, _ in RING_GROUPS) or "ring_pingpong" in values
     out = ["## " + args.section, ""]
     out.append("Produced by `%s` on %s UTC." % (args.command or "bench/run.sh",
                                                 datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")))
     out.append("")
     out += machine_lines(args)
     out.append("")
-    out.append(GROW_INTRO if growing else CACHE_INTRO)
+    out.append(GROW_INTRO if growing else RING_INTRO if ringing else CACHE_INTRO)
     out.append("")
     out += group_tables(groups, values)
     if growing:
         out += targets_table("### Targets (issue 11)", grow_checks(groups, values))
+    elif ringing:
+        out += targets_table("### Targets (issue 12)", ring_checks(groups, values))
     else:
         out += targets_table("### Targets (issue 13)", cache_checks(groups, values))
     if args.note:

@@ -14,6 +14,10 @@
 #                           the growing-in-place groups only (append while
 #                           reading, one resize per record), written as their
 #                           own section of bench/results/results.md
+#   bench/run.sh --ring [memmap_bench options]
+#                           a byte stream between two processes (ring against
+#                           pipe and socketpair, 4 GiB; one-byte round trips),
+#                           written as its own section of bench/results/results.md
 #
 # Everything it builds and every data file lives in build-bench/ (override the
 # data directory with MEMMAP_BENCH_DIR).  It needs cmake and a C compiler;
@@ -33,7 +37,7 @@ section=""
 if [ "${1:-}" = "--quick" ]; then
     quick=1
     shift
-elif [ "${1:-}" = "--cache" ] || [ "${1:-}" = "--grow" ]; then
+elif [ "${1:-}" = "--cache" ] || [ "${1:-}" = "--grow" ] || [ "${1:-}" = "--ring" ]; then
     # Only some groups, written as one section of results.md; the arguments
     # after the option go to memmap_bench (--reps, --size, ...).
     section_option=$1
@@ -41,16 +45,19 @@ elif [ "${1:-}" = "--cache" ] || [ "${1:-}" = "--grow" ]; then
     if [ "$section_option" = --cache ]; then
         section="Page cache: cold loads and huge pages"
         section_cases=cold_scan,cold_random,tlb
-    else
+    elif [ "$section_option" = --grow ]; then
         section="Growing in place: append while reading (issue 11)"
         section_cases=append_read,record_resize
+    else
+        section="Rings: a pipe between processes that copies nothing (issue 12)"
+        section_cases=ring_stream,ring_pingpong
     fi
 fi
 if [ -n "$section" ]; then
     bench_args="--cases $section_cases $*"
     results="$root/bench/results"
 elif [ "$quick" = 1 ]; then
-    bench_args="--size 64M --reads 100000 --open-iterations 20000 --reps 3 --cold-reads 500 --anon-size 256M --tlb-reads 500000"
+    bench_args="--size 64M --reads 100000 --open-iterations 20000 --reps 3 --cold-reads 500 --anon-size 256M --tlb-reads 500000 --ring-size 256M --pings 2000"
     py_args="--size 64M --reps 3 --open-iterations 2000"
     results="$build/results"
 else
