@@ -172,6 +172,10 @@ int memmap_on_pages(memmap_t *map, size_t offset, size_t length, int (*os_call)(
  * m->view (length bytes) and m->reservation (both views). */
 int memmap_os_ring_object(memmap_t *m, size_t length);
 int memmap_os_map_mirror(memmap_t *m, size_t length);
+/* The mirror made from the reservation primitives: a reservation of both
+ * views, and the object mapped twice into it (src/ring.c).  What a backend's
+ * memmap_os_map_mirror does where reservations can hold section views. */
+int memmap_map_mirror_reserved(memmap_t *m, size_t length);
 
 /* Translates a raw errno or GetLastError() value into a MEMMAP_E* code and records it. */
 int memmap_os_error(int os_code);

@@ -40,6 +40,21 @@ static int size_named_object(memmap_t *m, size_t length, int created)
     return m->kind->set_size(m, 0, length, 1);
 }
 
+int memmap_map_mirror_reserved(memmap_t *m, size_t length)
+{
+    int rc;
+
+    if ((rc = memmap_os_reserve(m, 2 * length, 1)) != 0)
+        return rc;
+    if ((rc = memmap_os_map_reserved(m, m->view.base, 0, length)) != 0 ||
+        (rc = memmap_os_map_reserved(m, m->view.base + length, 0, length)) != 0) {
+        memmap_os_unmap(m);
+        return rc;
+    }
+    m->view.length = length;
+    return 0;
+}
+
 int memmap_ring(memmap_t **map, const char *name, size_t length, unsigned flags)
 {
     memmap_t *m;

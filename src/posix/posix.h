@@ -5,6 +5,17 @@
 
 #include "internal.h"
 
+/* ThreadSanitizer does not intercept mremap (google/sanitizers#1099): it keeps
+ * the moved pages' access history and reports races on whatever is mapped
+ * there next.  TSan builds move and grow views the portable way instead. */
+#if defined(__SANITIZE_THREAD__)
+#  define MEMMAP_NO_MREMAP 1
+#elif defined(__has_feature)
+#  if __has_feature(thread_sanitizer)
+#    define MEMMAP_NO_MREMAP 1
+#  endif
+#endif
+
 /*
  * Faults in every page of [addr, addr+len) (page-aligned) for reading, or for
  * writing without changing a byte.  0, MEMMAP_EIO for a page that faults

@@ -161,17 +161,6 @@ static int move_view(memmap_t *m, const struct memmap_resize_plan *plan)
     return 0;
 }
 
-/* ThreadSanitizer does not intercept mremap (google/sanitizers#1099): it keeps
- * the moved pages' access history and reports races on whatever is mapped
- * there next.  TSan builds grow views the portable way instead. */
-#if defined(__SANITIZE_THREAD__)
-#  define MEMMAP_NO_MREMAP 1
-#elif defined(__has_feature)
-#  if __has_feature(thread_sanitizer)
-#    define MEMMAP_NO_MREMAP 1
-#  endif
-#endif
-
 /* Grows the view in place, or moves it when the plan allows; on failure the view is as it was. */
 static int grow_view(memmap_t *m, const struct memmap_resize_plan *plan)
 {

@@ -20,15 +20,6 @@
 #  define MAP_NORESERVE 0
 #endif
 
-/* ThreadSanitizer does not intercept mremap (see posix_map.c). */
-#if defined(__SANITIZE_THREAD__)
-#  define MEMMAP_NO_MREMAP 1
-#elif defined(__has_feature)
-#  if __has_feature(thread_sanitizer)
-#    define MEMMAP_NO_MREMAP 1
-#  endif
-#endif
-
 static size_t round_to_pages(size_t size)
 {
     size_t page = memmap_os_page_size();

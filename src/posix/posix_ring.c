@@ -83,15 +83,5 @@ int memmap_os_ring_object(memmap_t *m, size_t length)
 
 int memmap_os_map_mirror(memmap_t *m, size_t length)
 {
-    int rc;
-
-    if ((rc = memmap_os_reserve(m, 2 * length, 1)) != 0)
-        return rc;
-    if ((rc = memmap_os_map_reserved(m, m->view.base, 0, length)) != 0 ||
-        (rc = memmap_os_map_reserved(m, m->view.base + length, 0, length)) != 0) {
-        memmap_os_unmap(m);
-        return rc;
-    }
-    m->view.length = length;
-    return 0;
+    return memmap_map_mirror_reserved(m, length);
 }

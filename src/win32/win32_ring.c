@@ -92,17 +92,9 @@ int memmap_win32_mirror_at_free_address(memmap_t *m, size_t length, int attempts
 
 int memmap_os_map_mirror(memmap_t *m, size_t length)
 {
-    int rc = memmap_os_reserve(m, 2 * length, 1);
-
+    int rc = memmap_map_mirror_reserved(m, length);
+    /* No placeholders here: nothing was reserved or mapped. */
     if (rc == MEMMAP_ENOTSUP)
-        return memmap_win32_mirror_at_free_address(m, length, MIRROR_ATTEMPTS, NULL);
-    if (rc != 0)
-        return rc;
-    if ((rc = memmap_os_map_reserved(m, m->view.base, 0, length)) != 0 ||
-        (rc = memmap_os_map_reserved(m, m->view.base + length, 0, length)) != 0) {
-        memmap_os_unmap(m);
-        return rc;
-    }
-    m->view.length = length;
-    return 0;
+        rc = memmap_win32_mirror_at_free_address(m, length, MIRROR_ATTEMPTS, NULL);
+    return rc;
 }
