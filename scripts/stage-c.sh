@@ -21,7 +21,7 @@ case "$flavour" in
             options+=(-DCMAKE_C_COMPILER=clang -DMEMMAP_SANITIZE=address,undefined) ;;
   valgrind) need_packages cmake gcc valgrind
             options+=(-DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Debug
-                      "-DMEMMAP_TEST_WRAPPER=valgrind;--quiet;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite,indirect;--trace-children=yes;--vgdb=no") ;;
+                      "-DMEMMAP_TEST_WRAPPER=valgrind;--quiet;--fair-sched=yes;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite,indirect;--trace-children=yes;--vgdb=no") ;;
   musl)     need_packages cmake musl-tools
             options+=(-DCMAKE_C_COMPILER=musl-gcc) ;;
   *)        echo "stage-c.sh: unknown flavour $flavour" >&2; exit 2 ;;

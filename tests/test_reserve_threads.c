@@ -93,6 +93,9 @@ static void *reader(void *arg)
                 __atomic_fetch_add(&s->new_bytes_seen, (long long)(size - s->kept), __ATOMIC_RELAXED);
         }
         add(&s->in_growing_part, -1);
+        /* Under valgrind, which runs one thread at a time, a reader that
+         * never yields keeps the resizer waiting for whole time slices. */
+        sched_yield();
     }
     return NULL;
 }
@@ -111,6 +114,7 @@ static void *writer(void *arg)
         i = (i + 1) % n;
         value++;
         __atomic_fetch_add(&s->writes, 1, __ATOMIC_RELAXED);
+        sched_yield();
     }
     return NULL;
 }
