@@ -183,6 +183,13 @@ int memmap_os_error(int os_code);
 size_t memmap_os_page_size(void);
 size_t memmap_os_granularity(void);
 
+/* n rounded up to a whole number of pages (the caller knows it cannot overflow). */
+static inline size_t memmap_round_to_pages(size_t n)
+{
+    size_t page = memmap_os_page_size();
+    return (n + page - 1) / page * page;
+}
+
 /* Sets m->os to "holds nothing" (called once on a zeroed map, before anything else). */
 void memmap_os_init(memmap_t *m);
 /* Opens path for the access in m->flags (CREATE, EXCL, WRITE/TRUNCATE), close-on-exec;

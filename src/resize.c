@@ -13,12 +13,6 @@
 
 #define RESIZE_FLAGS (MEMMAP_NOMOVE | MEMMAP_TRUNCATE | MEMMAP_SPARSE)
 
-static size_t round_to_pages(size_t n)
-{
-    size_t page = memmap_os_page_size();
-    return (n + page - 1) / page * page;
-}
-
 /* Fills in the file-size part of plan for a file or object map; new_length is the map's new length. */
 static int plan_resize_file(memmap_t *m, size_t new_length, unsigned flags, struct memmap_resize_plan *plan)
 {
@@ -51,7 +45,7 @@ static int plan_resize_file(memmap_t *m, size_t new_length, unsigned flags, stru
  */
 static int clear_cut_tail(memmap_t *m, size_t new_length)
 {
-    size_t kept = round_to_pages(m->slack + new_length) - m->slack;
+    size_t kept = memmap_round_to_pages(m->slack + new_length) - m->slack;
     size_t end = kept < m->size ? kept : m->size;
 
     if (!memmap_is_anonymous(m) || (!memmap_is_private(m) && !MEMMAP_OS_GROWS_SHARED_ANON) || new_length == 0 ||
@@ -93,7 +87,7 @@ static int map_view_pages(memmap_t *m, size_t from, size_t to)
  */
 static int grow_in_reservation(memmap_t *m, const struct memmap_resize_plan *plan)
 {
-    size_t from = round_to_pages(m->view.length), to = round_to_pages(plan->new_view_size);
+    size_t from = memmap_round_to_pages(m->view.length), to = memmap_round_to_pages(plan->new_view_size);
     int cuts = plan->new_file_size < plan->old_file_size, rc, os_code;
 
     if (!cuts && (rc = apply_file_size(m, plan)) != 0)
@@ -119,7 +113,7 @@ static int grow_in_reservation(memmap_t *m, const struct memmap_resize_plan *pla
  * that still has it. */
 static int shrink_in_reservation(memmap_t *m, const struct memmap_resize_plan *plan)
 {
-    size_t old_span = round_to_pages(m->view.length), new_span = round_to_pages(plan->new_view_size);
+    size_t old_span = memmap_round_to_pages(m->view.length), new_span = memmap_round_to_pages(plan->new_view_size);
     int rc, os_code;
 
     if (new_span < old_span && (rc = memmap_os_unmap_reserved(m, m->view.base + new_span, old_span - new_span)) != 0)
@@ -141,7 +135,7 @@ static int shrink_in_reservation(memmap_t *m, const struct memmap_resize_plan *p
  */
 static int cut_unmapped(memmap_t *m, const struct memmap_resize_plan *plan)
 {
-    size_t old_span = round_to_pages(m->view.length), new_span = round_to_pages(plan->new_view_size);
+    size_t old_span = memmap_round_to_pages(m->view.length), new_span = memmap_round_to_pages(plan->new_view_size);
     int rc, os_code;
 
     if (old_span && (rc = memmap_os_unmap_reserved(m, m->view.base, old_span)) != 0)
@@ -194,7 +188,7 @@ int memmap_reserve(memmap_t *map, size_t capacity, unsigned flags)
     /* An empty map's data is a sentinel: giving it address space moves it. */
     if ((flags & MEMMAP_NOMOVE) && !map->view.base)
         return memmap_fail(MEMMAP_EBUSY);
-    span = round_to_pages(map->slack + capacity);
+    span = memmap_round_to_pages(map->slack + capacity);
     if ((rc = memmap_os_reserve(map, span, !(flags & MEMMAP_NOMOVE))) != 0)
         return rc;
     map->data = map->view.base + map->slack;

@@ -92,16 +92,10 @@ int memmap_os_map(memmap_t *m, uint64_t map_offset, size_t view_size, int popula
     return 0;
 }
 
-static size_t round_to_pages(size_t size)
-{
-    size_t page = memmap_os_page_size();
-    return (size + page - 1) / page * page;
-}
-
 int memmap_os_unmap(memmap_t *m)
 {
     /* A reservation holds the view: unmapping it takes both. */
-    size_t span = m->reservation.length ? m->reservation.length : round_to_pages(m->view.length);
+    size_t span = m->reservation.length ? m->reservation.length : memmap_round_to_pages(m->view.length);
     int rc = 0;
 
     if (m->view.base && munmap(m->view.base, span) != 0)
@@ -115,7 +109,7 @@ int memmap_os_unmap(memmap_t *m)
  * anything.  Whether it did. */
 static int extend_in_place(memmap_t *m, const struct memmap_resize_plan *plan)
 {
-    size_t old_span = round_to_pages(m->view.length), new_span = round_to_pages(plan->new_view_size);
+    size_t old_span = memmap_round_to_pages(m->view.length), new_span = memmap_round_to_pages(plan->new_view_size);
     unsigned char *want = m->view.base + old_span;
     void *tail = memmap_posix_map_pages(m, want, plan->map_offset + old_span, new_span - old_span, 0);
 
@@ -136,10 +130,10 @@ int memmap_posix_copy_private(memmap_t *m, unsigned char *dst)
         return 0;
     /* The old view is about to go: make it readable for the copy, or put it
      * back as it was when even that fails (a COPY map of a truncated file). */
-    mprotect(src, round_to_pages(len), PROT_READ);
+    mprotect(src, memmap_round_to_pages(len), PROT_READ);
     rc = memmap_os_guarded_copy(dst, src, len, src, len);
     if (rc != 0)
-        mprotect(src, round_to_pages(len), memmap_posix_view_protection(m));
+        mprotect(src, memmap_round_to_pages(len), memmap_posix_view_protection(m));
     return rc;
 }
 
@@ -156,7 +150,7 @@ static int move_view(memmap_t *m, const struct memmap_resize_plan *plan)
         munmap(view, plan->new_view_size);
         return rc;
     }
-    munmap(m->view.base, round_to_pages(m->view.length));
+    munmap(m->view.base, memmap_round_to_pages(m->view.length));
     m->view.base = view;
     return 0;
 }
@@ -187,7 +181,7 @@ static int grow_view(memmap_t *m, const struct memmap_resize_plan *plan)
 /* Gives back the pages past new_view_size (which is not 0); never moves the view. */
 static void shrink_view(memmap_t *m, size_t new_view_size)
 {
-    size_t keep = round_to_pages(new_view_size), span = round_to_pages(m->view.length);
+    size_t keep = memmap_round_to_pages(new_view_size), span = memmap_round_to_pages(m->view.length);
     if (keep < span)
         munmap(m->view.base + keep, span - keep);
 }
@@ -200,7 +194,7 @@ static int change_view(memmap_t *m, const struct memmap_resize_plan *plan)
         return memmap_os_unmap(m);
     if (!m->view.base)
         return memmap_os_map(m, plan->map_offset, plan->new_view_size, 0);
-    if (round_to_pages(plan->new_view_size) > round_to_pages(m->view.length)) {
+    if (memmap_round_to_pages(plan->new_view_size) > memmap_round_to_pages(m->view.length)) {
         if ((rc = grow_view(m, plan)) != 0)
             return rc;
     } else {

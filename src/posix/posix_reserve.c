@@ -20,12 +20,6 @@
 #  define MAP_NORESERVE 0
 #endif
 
-static size_t round_to_pages(size_t size)
-{
-    size_t page = memmap_os_page_size();
-    return (size + page - 1) / page * page;
-}
-
 /* Inaccessible address space; MAP_NORESERVE: no swap is set aside for it
  * (the pages mapped into it later are accounted as they come). */
 static void *reserve_space(void *hint, size_t len, int extra_flags)
@@ -52,7 +46,7 @@ static int reserve_exactly(unsigned char *at, size_t len)
  */
 static int move_view_into(memmap_t *m, unsigned char *space, int *old_pages_gone)
 {
-    size_t len = round_to_pages(m->view.length);
+    size_t len = memmap_round_to_pages(m->view.length);
     void *moved;
 
     *old_pages_gone = 0;
@@ -74,8 +68,8 @@ static int move_view_into(memmap_t *m, unsigned char *space, int *old_pages_gone
 int memmap_os_reserve(memmap_t *m, size_t span, int may_move)
 {
     unsigned char *old_base = m->view.base, *space;
-    size_t old_span = m->reservation.length ? m->reservation.length : round_to_pages(m->view.length);
-    size_t view_span = round_to_pages(m->view.length);
+    size_t old_span = m->reservation.length ? m->reservation.length : memmap_round_to_pages(m->view.length);
+    size_t view_span = memmap_round_to_pages(m->view.length);
     int old_pages_gone = 0, rc;
 
     if (old_base && reserve_exactly(old_base + old_span, span - old_span)) {

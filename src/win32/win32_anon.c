@@ -13,12 +13,6 @@
  */
 #include "win32.h"
 
-static size_t round_to_pages(size_t n)
-{
-    size_t page = memmap_os_page_size();
-    return (n + page - 1) / page * page;
-}
-
 /* Every argument but the size is ours, so Wine's "invalid parameter" means a
  * size no commit limit could hold: out of memory, as Windows itself says. */
 static int create_anon_section(memmap_t *m, uint64_t size, HANDLE *section)
@@ -53,7 +47,7 @@ static int commit_pages(memmap_t *m, unsigned char *addr, size_t len)
 
 static int reserve_committed(memmap_t *m, size_t span, int may_move)
 {
-    size_t view_length = m->view.length, view_span = round_to_pages(view_length);
+    size_t view_length = m->view.length, view_span = memmap_round_to_pages(view_length);
     unsigned char *space;
     int rc;
 

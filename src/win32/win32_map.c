@@ -118,13 +118,13 @@ int memmap_os_map(memmap_t *m, uint64_t map_offset, size_t view_size, int popula
 int memmap_win32_copy_view(memmap_t *m, unsigned char *dst)
 {
     unsigned char *src = m->view.base;
-    size_t len = m->view.length, page = memmap_os_page_size();
+    size_t len = m->view.length;
     int rc;
 
     if (memmap_os_guarded_copy(dst, src, len, src, len) == 0)
         return 0;
     /* The caller protected some of the pages, which are going anyway: open them for the copy. */
-    if ((rc = memmap_os_protect(m, src, (len + page - 1) / page * page, MEMMAP_READ)) != 0)
+    if ((rc = memmap_os_protect(m, src, memmap_round_to_pages(len), MEMMAP_READ)) != 0)
         return rc;
     return memmap_os_guarded_copy(dst, src, len, src, len);
 }
@@ -180,12 +180,6 @@ static int address_range_free(const unsigned char *start, size_t len)
     return (const unsigned char *)region.BaseAddress + region.RegionSize >= start + len;
 }
 
-static size_t round_up_to_page(size_t n)
-{
-    size_t page = memmap_os_page_size();
-    return (n + page - 1) & ~(page - 1);
-}
-
 /* Puts a file back to its old size after a failed resize grew it.  Windows
  * refuses to shorten a file while a section of it exists, so the view is
  * taken down and mapped again around the change. */
@@ -222,7 +216,7 @@ static int fail_after_growth(memmap_t *m, const struct memmap_resize_plan *plan,
  * beyond the size are simply not handed out. */
 static int resize_within_view(memmap_t *m, const struct memmap_resize_plan *plan)
 {
-    size_t page = memmap_os_page_size(), fresh = (m->view.length + page - 1) / page * page;
+    size_t fresh = memmap_round_to_pages(m->view.length);
 
     /* Whole pages past the old end come back with the map's own access, as new
      * pages do on POSIX, whatever the caller made of them before the shrink. */
@@ -283,8 +277,8 @@ static int resize_growing_view(memmap_t *m, const struct memmap_resize_plan *pla
     int in_place, rc;
     void *view = NULL;
 
-    in_place = address_range_free(old_view + round_up_to_page(m->os.mapped_size),
-                                  new_size - round_up_to_page(m->os.mapped_size));
+    in_place = address_range_free(old_view + memmap_round_to_pages(m->os.mapped_size),
+                                  new_size - memmap_round_to_pages(m->os.mapped_size));
     if (!in_place && !plan->may_move)
         return memmap_fail(MEMMAP_EBUSY);
     if (plan->new_file_size > plan->old_file_size) {

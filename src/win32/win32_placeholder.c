@@ -90,12 +90,6 @@ static BOOL unmap_to_placeholder(const struct placeholder_calls *calls, void *ba
     return calls->unmap_view_ex(base, MEM_PRESERVE_PLACEHOLDER);
 }
 
-static size_t round_to_pages(size_t n)
-{
-    size_t page = memmap_os_page_size();
-    return (n + page - 1) / page * page;
-}
-
 /* A reservation under construction or in use: the address space and its pieces. */
 struct placeholders {
     unsigned char *base;
@@ -333,7 +327,7 @@ int memmap_win32_placeholder_reserve(memmap_t *m, size_t span, int may_move)
 {
     struct placeholder_calls calls;
     struct placeholders fresh, old;
-    size_t view_length = m->view.length, view_span = round_to_pages(view_length);
+    size_t view_length = m->view.length, view_span = memmap_round_to_pages(view_length);
     uint64_t offset = m->view.base ? m->view.offset : m->offset - m->slack;
     int rc;
 
