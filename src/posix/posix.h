@@ -5,6 +5,13 @@
 
 #include "internal.h"
 
+#include <sys/mman.h>
+
+/* The BSDs' older name. */
+#ifndef MAP_ANONYMOUS
+#  define MAP_ANONYMOUS MAP_ANON
+#endif
+
 /* ThreadSanitizer does not intercept mremap (google/sanitizers#1099): it keeps
  * the moved pages' access history and reports races on whatever is mapped
  * there next.  TSan builds move and grow views the portable way instead. */

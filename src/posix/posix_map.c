@@ -12,10 +12,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#ifndef MAP_ANONYMOUS
-#  define MAP_ANONYMOUS MAP_ANON
-#endif
-
 size_t memmap_os_page_size(void)
 {
     /* Asked twice per open; sysconf costs ~50 instructions even without a system call.

@@ -13,9 +13,6 @@
 #include <errno.h>
 #include <sys/mman.h>
 
-#ifndef MAP_ANONYMOUS
-#  define MAP_ANONYMOUS MAP_ANON
-#endif
 #ifndef MAP_NORESERVE
 #  define MAP_NORESERVE 0
 #endif
